@@ -1,0 +1,161 @@
+"""The ``journeymining`` command line.
+
+Bad input ends with a one-paragraph message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import JourneyMiningError
+
+EXIT_BAD_INPUT = 2
+
+
+def _write_log(log, path):
+    from . import export
+
+    suffix = "".join(Path(path).suffixes[-2:]).lower()
+    if suffix.endswith(".parquet"):
+        export.write_parquet(log, path)
+    elif suffix.endswith(".xes") or suffix.endswith(".xes.gz"):
+        export.write_xes(log, path)
+    elif suffix.endswith(".json") or suffix.endswith(".jsonocel"):
+        export.write_ocel2(log, path)
+    else:
+        export.write_csv(log, path)
+
+
+def cmd_convert(args):
+    """Convert a ticket export with a mapping; write the log, the rejected rows and the issues."""
+    from .tickets import tickets_to_event_log
+
+    conv = tickets_to_event_log(args.tickets, args.mapping)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write_log(conv.log, out)
+    stem = out.name.split(".")[0]
+    rejected = out.with_name(f"{stem}.rejected.csv")
+    issues = out.with_name(f"{stem}.quality.csv")
+    conv.report.quarantined.to_csv(rejected, index=False)
+    conv.report.issues.to_csv(issues, index=False)
+    print(conv.report)
+    print(f"wrote {out} ({len(conv.log):,} events, {conv.log['case:concept:name'].nunique():,} cases)")
+    print(f"wrote {rejected} ({len(conv.report.quarantined):,} quarantined rows, with reasons)")
+    print(f"wrote {issues} ({len(conv.report.issues):,} issues: row, column, check, value, outcome, action)")
+    return 0
+
+
+def cmd_discover(args):
+    """Variants, DFG and models of an event log (or of tickets with --mapping)."""
+    from .discovery import write_discovery
+
+    log = _load_log(args.events, args.mapping)
+    written = write_discovery(log, args.out, noise_threshold=args.noise)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_compare(args):
+    from .conformance import compare_main
+
+    compare_main(args.events, args.map, args.out)
+    return 0
+
+
+def cmd_cluster(args):
+    from .clustering import cluster_main
+
+    cluster_main(args.events, args.out, n_clusters=args.n_clusters, random_state=args.random_state)
+    return 0
+
+
+def cmd_analyze(args):
+    from .analyze import analyze
+
+    analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out)
+    return 0
+
+
+def _load_log(path, mapping):
+    if mapping:
+        from .tickets import tickets_to_event_log
+
+        conv = tickets_to_event_log(path, mapping)
+        print(conv.report, file=sys.stderr)
+        return conv.log
+    from .readers import read_event_log
+
+    return read_event_log(path)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="journeymining",
+        description="Process mining for customer journeys: tickets -> event log -> journeys, "
+                    "intended vs actual, clusters, KPIs and an offline HTML report.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("convert", help="ticket export + mapping -> event log (+ rejected rows, quality issues)")
+    p.add_argument("tickets", help="ticket export: CSV, Parquet, Excel, JSON lines or XES")
+    p.add_argument("--mapping", required=True, help="mapping YAML (see README, 'The mapping format')")
+    p.add_argument("--out", required=True, help="output log: .csv, .parquet, .xes(.gz) or .json (OCEL 2.0)")
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("discover", help="variants, directly-follows graphs and process models")
+    p.add_argument("events", help="event log (CSV/Parquet/XES), or a ticket export with --mapping")
+    p.add_argument("--mapping", help="treat EVENTS as a ticket export converted with this mapping")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--noise", type=float, default=0.2, help="inductive miner noise threshold (default 0.2)")
+    p.set_defaults(func=cmd_discover)
+
+    p = sub.add_parser("compare", help="conformance of an event log to the intended journey map")
+    p.add_argument("events")
+    p.add_argument("--map", required=True, help="intended journey map (YAML or BPMN)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("cluster", help="group journeys by path variant")
+    p.add_argument("events")
+    p.add_argument("--out", required=True)
+    p.add_argument("--n-clusters", default="auto", help="number of clusters or 'auto' (default)")
+    p.add_argument("--random-state", type=int, default=0)
+    p.set_defaults(func=cmd_cluster)
+
+    p = sub.add_parser("analyze", help="the whole analysis and an offline HTML report")
+    p.add_argument("tickets")
+    p.add_argument("--mapping", required=True)
+    p.add_argument("--map", help="intended journey map (YAML or BPMN)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_analyze)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "n_clusters", None) not in (None, "auto"):
+        try:
+            args.n_clusters = int(args.n_clusters)
+        except ValueError:
+            parser.error(f"--n-clusters must be a whole number or 'auto', got {args.n_clusters!r}")
+    try:
+        return args.func(args)
+    except JourneyMiningError as exc:
+        print(f"journeymining {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"journeymining {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}. "
+              "Check the path and its permissions.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("journeymining: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

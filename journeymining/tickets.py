@@ -1,0 +1,606 @@
+"""Where tickets become events.
+
+:func:`tickets_to_event_log` reads a ticket export in one of three shapes and, driven by a
+declarative mapping (:mod:`journeymining.mapping`), returns a pm4py-standard event log plus a
+:class:`~journeymining.quality.QualityReport` accounting for every input row.
+
+* ``events``  -- one row per activity or status change (an activity history);
+* ``updates`` -- one row per ticket update holding the whole ticket state (audit snapshots); the
+  events are the changes between consecutive rows of a ticket;
+* ``wide``    -- one row per ticket with timestamp columns, melted into one event per column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import _columns as C
+from ._progress import step
+from .errors import MappingError, preview
+from .mapping import Mapping, _suggest, load_mapping
+from .pseudonymize import load_key, pseudonymize
+from .quality import Ledger, QualityReport
+from .readers import read_table
+
+_MIN_YEAR, _MAX_YEAR = 1980, 2100
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The result of :func:`tickets_to_event_log`.
+
+    Attributes
+    ----------
+    log : pandas.DataFrame
+        The event log (pm4py column names; see docs/ARCHITECTURE.md).
+    report : QualityReport
+        What happened to every input row.
+    mapping : Mapping
+        The validated mapping that was applied.
+    """
+
+    log: pd.DataFrame
+    report: QualityReport
+    mapping: Mapping
+
+    def _repr_html_(self):
+        return (f"<p>Event log: {len(self.log):,} events, {self.log[C.CASE].nunique():,} cases</p>"
+                + self.report._repr_html_())
+
+
+def tickets_to_event_log(source, mapping, *, source_name=None) -> Conversion:
+    """Turn a ticket export into a pm4py-standard event log, accounting for every input row.
+
+    Parameters
+    ----------
+    source : str, path or pandas.DataFrame
+        The export: CSV (any delimiter/encoding the mapping names), Parquet, Excel, JSON lines, XES,
+        or a DataFrame (never modified).
+    mapping : str, path, dict or Mapping
+        The declarative mapping (YAML file or dict; format in README.md).
+    source_name : str, optional
+        Name used in messages and the report (default: the path, or ``<DataFrame>``).
+
+    Returns
+    -------
+    Conversion
+        ``.log`` (sorted by case then time, ties in input order), ``.report``, ``.mapping``.
+
+    Raises
+    ------
+    MappingError
+        The mapping is malformed or names a column the input does not have.
+    InputFileError
+        The input cannot be read.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tickets = pd.DataFrame({
+    ...     "ticket": ["T1", "T1", "T2", "T2", ""],
+    ...     "status": ["New", "Solved", "New", "New", "New"],
+    ...     "at": ["2024-03-01 09:00", "2024-03-01 10:30", "2024-03-02 08:00",
+    ...            "2024-03-02 08:00", "2024-03-02 09:00"]})
+    >>> conv = tickets_to_event_log(tickets, {"case": {"id": "ticket"}, "activity": "status",
+    ...                                       "timestamp": {"column": "at", "timezone": "Europe/Rome"}})
+    >>> conv.log[["case:concept:name", "concept:name", "time:timestamp"]]
+      case:concept:name concept:name            time:timestamp
+    0                T1          New 2024-03-01 08:00:00+00:00
+    1                T1       Solved 2024-03-01 09:30:00+00:00
+    2                T2          New 2024-03-02 07:00:00+00:00
+    >>> conv.report.summary["rows"].to_dict()
+    {'kept': 3, 'repaired': 0, 'quarantined': 2, 'total': 5}
+    """
+    m = load_mapping(mapping)
+    name = source_name or ("<DataFrame>" if isinstance(source, pd.DataFrame) else str(source))
+    src = m.source
+    step(f"reading {name}")
+    raw = read_table(
+        source, format=src.get("format"), delimiter=src.get("delimiter"),
+        encoding=src.get("encoding", "utf-8"), sheet=src.get("sheet"), skip_rows=src.get("skip_rows", 0),
+    )
+    raw = raw.reset_index(drop=True)
+    _check_columns(raw, m, name)
+    work = _pseudonymized(raw, m)
+    ledger = Ledger(len(raw))
+    step(f"converting {len(raw):,} rows ({m.shape} shape)")
+    builder = {"events": _from_events, "updates": _from_updates, "wide": _from_wide}[m.shape]
+    events = builder(work, m, ledger)
+    events = _apply_activity_dictionary(events, m)
+    events = _case_attributes(events, work, m, ledger)
+    if m.notion == "customer":
+        events = _customer_journeys(events, m, ledger)
+    log = _finish(events)
+
+    outcome = ledger.outcomes()
+    row_events = np.bincount(log[C.SOURCE_ROW].to_numpy(), minlength=len(raw)).astype(np.int64)
+    q_rows = np.flatnonzero(outcome == 2)
+    issues = ledger.frame()
+    reasons = issues[issues["outcome"] == "quarantined"].groupby("row")["check"].agg(", ".join)
+    quarantined = raw.iloc[q_rows].copy()
+    quarantined.insert(0, "reason", reasons.reindex(q_rows).to_numpy())
+    quarantined.insert(0, "row", q_rows)
+    report = QualityReport(
+        source=name, shape=m.shape, n_rows=len(raw), issues=issues,
+        quarantined=quarantined.reset_index(drop=True), row_outcome=outcome, row_events=row_events,
+    )
+    return Conversion(log=log, report=report, mapping=m)
+
+
+# ---------------------------------------------------------------------------------------------
+# checks shared by the three shapes
+
+def _check_columns(raw, m, name):
+    present = [str(c) for c in raw.columns]
+    for key, col in m.input_columns():
+        if col not in raw.columns:
+            raise MappingError(
+                f"The mapping {m.origin} names column {col!r} (at '{key}'), but {name} has no such column."
+                f"{_suggest(col, present)} Columns present: {present}. Fix the mapping or the export."
+            )
+
+
+def _pseudonymized(raw, m):
+    if not m.pseudonymize_columns:
+        return raw
+    key = load_key(key_env=m.key_env, key_file=m.key_file)
+    work = raw.copy()
+    for col in m.pseudonymize_columns:
+        text, _ = _as_text(work[col])
+        work[col] = pseudonymize(text, key)
+    return work
+
+
+def _as_text(series):
+    """Text with surrounding spaces stripped and blanks as <NA>; also which values were stripped."""
+    text = series.astype("string")
+    stripped = text.str.strip()
+    changed = (stripped != text).fillna(False).to_numpy(dtype=bool)
+    stripped = stripped.mask(stripped == "")
+    return stripped, changed
+
+
+def _required_text(frame, column, check, ledger, rows=None, *, whitespace=True):
+    """Text of ``column``; empty values are quarantined with ``check``; stripped ones repaired."""
+    text, changed = _as_text(frame[column])
+    rows = np.arange(len(frame)) if rows is None else rows
+    missing = text.isna().to_numpy()
+    ledger.add(rows[missing], column=column, check=check, values=frame[column].to_numpy()[missing],
+               outcome="quarantined", action="quarantined")
+    if whitespace:
+        fix = changed & ~missing
+        ledger.add(rows[fix], column=column, check="whitespace", values=frame[column].to_numpy()[fix],
+                   outcome="repaired", action="stripped surrounding spaces")
+    return text
+
+
+def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column="timestamp",
+                     ledger=None, rows=None, missing_check="missing_timestamp", missing_outcome="quarantined"):
+    """Parse a column of times to UTC, recording every value that is missing, bad or repaired.
+
+    Naive values are read in ``timezone``; values with an offset keep it. Returns a
+    ``datetime64[ns, UTC]`` Series with NaT where the row cannot be used.
+    """
+    rows = np.arange(len(values)) if rows is None else rows
+    values = values.reset_index(drop=True)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+        naive = parsed.dt.tz is None
+        text = values.astype("string")
+        blank = parsed.isna().to_numpy()
+        bad = np.zeros(len(values), dtype=bool)
+    else:
+        text, _ = _as_text(values)
+        blank = text.isna().to_numpy()
+        has_offset = text.str.contains(_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)
+        if fmt and "%z" in fmt:
+            has_offset[:] = ~blank
+        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+        naive_parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        repaired_fmt = np.zeros(len(values), dtype=bool)
+        for offset in (True, False):
+            sel = has_offset if offset else (~has_offset & ~blank)
+            if not sel.any():
+                continue
+            sub = text[sel]
+            kwargs = {"utc": True} if offset else {}
+            if fmt in (None, "ISO8601", "iso8601"):
+                got = pd.to_datetime(sub, format="ISO8601", errors="coerce", **kwargs)
+            elif fmt == "mixed":
+                got = pd.to_datetime(sub, format="mixed", dayfirst=dayfirst, errors="coerce", **kwargs)
+            else:
+                got = pd.to_datetime(sub, format=fmt, errors="coerce", **kwargs)
+                retry = got.isna()
+                if retry.any():
+                    again = pd.to_datetime(sub[retry], format="ISO8601", errors="coerce", **kwargs)
+                    got = got.astype(again.dtype) if len(again) else got
+                    got[retry] = again
+                    idx = np.flatnonzero(sel)[retry.to_numpy() & again.reindex(retry.index).notna().to_numpy()]
+                    repaired_fmt[idx] = True
+            if offset:
+                parsed[sel] = got.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").to_numpy()
+            else:
+                naive_parsed[sel] = got.astype("datetime64[ns]").to_numpy()
+        naive = True
+        bad = ~blank & parsed.isna().to_numpy() & naive_parsed.isna().to_numpy()
+        if ledger is not None and repaired_fmt.any():
+            ledger.add(rows[repaired_fmt], column=column, check="timestamp_format",
+                       values=values.to_numpy()[repaired_fmt], outcome="repaired",
+                       action=f"read as ISO 8601 (format {fmt!r} did not match)")
+        local = naive_parsed
+        parsed = parsed.copy()
+        fill = local.notna().to_numpy()
+        if fill.any():
+            parsed[fill] = _localize(local[fill], timezone, column, ledger, rows[fill], values.to_numpy()[fill])
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if naive:
+            ok = parsed.notna().to_numpy()
+            out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+            if ok.any():
+                out[ok] = _localize(parsed[ok].astype("datetime64[ns]"), timezone, column, ledger, rows[ok],
+                                    values.to_numpy()[ok])
+            parsed = out
+        else:
+            parsed = parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    years = parsed.dt.year
+    implausible = ((years < _MIN_YEAR) | (years > _MAX_YEAR)).fillna(False).to_numpy(dtype=bool)
+    if ledger is not None:
+        raw = values.to_numpy()
+        ledger.add(rows[blank], column=column, check=missing_check, values=raw[blank],
+                   outcome=missing_outcome, action=missing_outcome)
+        ledger.add(rows[bad], column=column, check="unparseable_timestamp", values=raw[bad], outcome="quarantined",
+                   action=f"quarantined: not {fmt or 'ISO 8601'} nor ISO 8601")
+        ledger.add(rows[implausible], column=column, check="implausible_timestamp", values=raw[implausible],
+                   outcome="quarantined", action=f"quarantined: outside {_MIN_YEAR}-{_MAX_YEAR}")
+    parsed = parsed.mask(implausible)
+    return parsed
+
+
+def _localize(naive, timezone, column, ledger, rows, raw):
+    naive = naive.reset_index(drop=True)
+    if timezone in (None, "UTC"):
+        return naive.dt.tz_localize("UTC").to_numpy()
+    local = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    trouble = local.isna().to_numpy()
+    if trouble.any():
+        sub = naive[trouble]
+        std = np.zeros(len(sub), dtype=bool)
+        nonexistent = sub.dt.tz_localize(timezone, ambiguous=std, nonexistent="NaT").isna().to_numpy()
+        fixed = sub.dt.tz_localize(timezone, ambiguous=std, nonexistent="shift_forward")
+        local = local.copy()
+        local[trouble] = fixed.to_numpy()
+        if ledger is not None:
+            t_rows, t_raw = rows[trouble], raw[trouble]
+            ledger.add(t_rows[nonexistent], column=column, check="nonexistent_local_time", values=t_raw[nonexistent],
+                       outcome="repaired", action=f"shifted forward past the daylight-saving gap in {timezone}")
+            ledger.add(t_rows[~nonexistent], column=column, check="ambiguous_local_time",
+                       values=t_raw[~nonexistent], outcome="repaired",
+                       action=f"read as standard time (the later occurrence) in {timezone}")
+    return local.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").to_numpy()
+
+
+def _duplicates(raw, ledger, m):
+    dup = raw.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return dup
+    first = raw.drop_duplicates(keep="first").reset_index().set_index(list(raw.columns))["index"]
+    originals = first.reindex(pd.MultiIndex.from_frame(raw[dup]) if raw.shape[1] > 1 else raw[dup].iloc[:, 0])
+    if m.duplicates == "quarantine":
+        ledger.add(np.flatnonzero(dup), column="*", check="exact_duplicate",
+                   values=[f"same as row {int(o)}" for o in originals.to_numpy()],
+                   outcome="quarantined", action="quarantined (duplicates: quarantine)")
+        return dup
+    ledger.add(np.flatnonzero(dup), column="*", check="exact_duplicate",
+               values=[f"same as row {int(o)}" for o in originals.to_numpy()],
+               outcome="kept", action="kept (duplicates: keep)")
+    return np.zeros(len(raw), dtype=bool)
+
+
+def _optional_text(frame, column):
+    if column is None:
+        return None
+    text, _ = _as_text(frame[column])
+    return text
+
+
+def _base_columns(frame, m):
+    """Event attributes that come straight from the row (resource, group, channel, attributes)."""
+    cols = {}
+    if m.resource:
+        cols[C.RESOURCE] = _optional_text(frame, m.resource)
+    if m.group:
+        cols[C.GROUP] = _optional_text(frame, m.group)
+    if m.channel:
+        cols[C.CHANNEL] = _optional_text(frame, m.channel)
+    elif m.channel_value:
+        cols[C.CHANNEL] = pd.Series(m.channel_value, index=frame.index, dtype="string")
+    for out, col in m.attributes.items():
+        cols[out] = frame[col].reset_index(drop=True)
+    if m.customer:
+        cols[C.CUSTOMER] = _optional_text(frame, m.customer)
+    return {k: v.reset_index(drop=True) for k, v in cols.items()}
+
+
+def _numeric_attributes(events, ledger, m):
+    if C.CSAT in events:
+        raw = events[C.CSAT]
+        if not pd.api.types.is_numeric_dtype(raw):
+            text, _ = _as_text(raw)
+            num = pd.to_numeric(text, errors="coerce")
+            bad = (text.notna() & num.isna()).to_numpy()
+            ledger.add(events[C.SOURCE_ROW].to_numpy()[bad], column=m.attributes.get(C.CSAT, C.CSAT),
+                       check="not_a_number", values=raw.to_numpy()[bad], outcome="repaired",
+                       action="csat set to missing")
+            events[C.CSAT] = num.astype("float64")
+    return events
+
+
+# ---------------------------------------------------------------------------------------------
+# shape: events
+
+def _from_events(raw, m, ledger):
+    n = len(raw)
+    rows = np.arange(n)
+    case = _required_text(raw, m.case_id, "missing_case_id", ledger)
+    activity = _required_text(raw, m.activity, "missing_activity", ledger)
+    ts = parse_timestamps(raw[m.timestamp], fmt=m.timestamp_format, timezone=m.timezone, dayfirst=m.dayfirst,
+                          column=m.timestamp, ledger=ledger, rows=rows)
+    activity = activity.replace(m.rename) if m.rename else activity
+    if m.allowed is not None:
+        unknown = (activity.notna() & ~activity.isin(m.allowed)).to_numpy()
+        if unknown.any():
+            outcome = "quarantined" if m.unknown == "quarantine" else "kept"
+            ledger.add(rows[unknown], column=m.activity, check="unknown_activity",
+                       values=activity.to_numpy()[unknown], outcome=outcome,
+                       action=f"{outcome} (activities.unknown: {m.unknown})")
+    _duplicates(raw, ledger, m)
+    events = pd.DataFrame({C.CASE: case, C.ACTIVITY: activity, C.TIMESTAMP: ts, **_base_columns(raw, m)})
+    events[C.TICKET] = case
+    events[C.SOURCE_ROW] = rows
+    events = events[~ledger.quarantined_rows()]
+    _flag_out_of_order(events, ledger, m.timestamp)
+    return _numeric_attributes(events.reset_index(drop=True), ledger, m)
+
+
+def _flag_out_of_order(events, ledger, column):
+    """Rows earlier than an earlier row of their case (in input order) are repaired by sorting."""
+    if events.empty:
+        return
+    ts = events[C.TIMESTAMP].astype("int64")
+    prev_max = ts.groupby(events[C.CASE].to_numpy(), sort=False).cummax()
+    prev_max = prev_max.groupby(events[C.CASE].to_numpy(), sort=False).shift()
+    late = (ts < prev_max).to_numpy()
+    if late.any():
+        ledger.add(events[C.SOURCE_ROW].to_numpy()[late], column=column, check="out_of_order",
+                   values=events[C.TIMESTAMP].astype("string").to_numpy()[late], outcome="repaired",
+                   action="moved into time order")
+
+
+# ---------------------------------------------------------------------------------------------
+# shape: updates (audit snapshots)
+
+def _template(template, new, old, column):
+    """Fill ``{new}``, ``{old}``, ``{column}`` in ``template`` for whole columns at once."""
+    parts = re.split(r"(\{new\}|\{old\}|\{column\})", template)
+    out = pd.Series("", index=new.index, dtype="string")
+    for part in parts:
+        if part == "{new}":
+            out = out + new.fillna("(empty)")
+        elif part == "{old}":
+            out = out + old.fillna("(empty)")
+        elif part == "{column}":
+            out = out + column
+        elif part:
+            out = out + part
+    return out
+
+
+def _from_updates(raw, m, ledger):
+    n = len(raw)
+    rows = np.arange(n)
+    case = _required_text(raw, m.case_id, "missing_case_id", ledger)
+    ts = parse_timestamps(raw[m.timestamp], fmt=m.timestamp_format, timezone=m.timezone, dayfirst=m.dayfirst,
+                          column=m.timestamp, ledger=ledger, rows=rows)
+    _duplicates(raw, ledger, m)
+    keep = ~ledger.quarantined_rows()
+    snap = pd.DataFrame({C.CASE: case, C.TIMESTAMP: ts, C.SOURCE_ROW: rows})
+    base = _base_columns(raw, m)
+    for k, v in base.items():
+        snap[k] = v
+    tracked = {}
+    for t in m.track:
+        tracked[t.column], _ = _as_text(raw[t.column])
+        snap["__t_" + t.column] = tracked[t.column]
+    snap = snap[keep]
+    _flag_out_of_order(snap, ledger, m.timestamp)
+    codes = pd.factorize(snap[C.CASE])[0]
+    order = np.lexsort((snap[C.SOURCE_ROW].to_numpy(), snap[C.TIMESTAMP].astype("int64").to_numpy(), codes))
+    snap = snap.iloc[order].reset_index(drop=True)
+    first = (snap[C.CASE] != snap[C.CASE].shift()).fillna(True).to_numpy(dtype=bool)
+
+    pieces = []
+    created = snap[first].copy()
+    created[C.ACTIVITY] = m.first_activity
+    created["__order"] = -1
+    pieces.append(created)
+    for i, t in enumerate(m.track):
+        cur = snap["__t_" + t.column]
+        prev = cur.shift()
+        changed = ((cur.fillna("\0") != prev.fillna("\0")).to_numpy()) & ~first
+        if not changed.any():
+            continue
+        ev = snap[changed].copy()
+        ev[C.ACTIVITY] = _template(t.activity, cur[changed], prev[changed], t.column).to_numpy()
+        ev["__order"] = i
+        pieces.append(ev)
+    events = pd.concat(pieces, ignore_index=True)
+    # a tracked team / channel / agent column describes every event of its snapshot
+    for t in m.track:
+        for flag, col in ((t.group, C.GROUP), (t.channel, C.CHANNEL), (t.resource, C.RESOURCE)):
+            if flag and col not in base:
+                events[col] = events["__t_" + t.column]
+    events = events.sort_values([C.SOURCE_ROW, "__order"], kind="stable")
+    events[C.TICKET] = events[C.CASE]
+    drop = [c for c in events.columns if c.startswith("__")]
+    return _numeric_attributes(events.drop(columns=drop).reset_index(drop=True), ledger, m)
+
+
+# ---------------------------------------------------------------------------------------------
+# shape: wide (one row per ticket)
+
+def _from_wide(raw, m, ledger):
+    n = len(raw)
+    rows = np.arange(n)
+    case = _required_text(raw, m.case_id, "missing_case_id", ledger)
+    dup = _duplicates(raw, ledger, m)
+    again = (case.duplicated(keep="first") & case.notna()).to_numpy() & ~dup
+    if again.any():
+        ledger.add(rows[again], column=m.case_id, check="duplicate_case_id", values=case.to_numpy()[again],
+                   outcome="quarantined", action="quarantined: the first row of this ticket was used")
+    base = _base_columns(raw, m)
+    times = {}
+    for col in m.events:
+        times[col] = parse_timestamps(raw[col], fmt=m.timestamp_format, timezone=m.timezone,
+                                      dayfirst=m.dayfirst, column=col, ledger=None, rows=rows)
+    # per-cell problems: a bad cell loses one event of the row, which is otherwise kept
+    for col in m.events:
+        text, _ = _as_text(raw[col])
+        bad = (text.notna() & times[col].isna()).to_numpy()
+        ledger.add(rows[bad], column=col, check="unparseable_timestamp", values=raw[col].to_numpy()[bad],
+                   outcome="repaired", action=f"event '{m.events[col]}' left out")
+    any_time = np.zeros(n, dtype=bool)
+    for col in m.events:
+        any_time |= times[col].notna().to_numpy()
+    ledger.add(rows[~any_time & case.notna().to_numpy()], column=", ".join(m.events), check="no_event_timestamps",
+               values="", outcome="quarantined", action="quarantined: no event can be made")
+    keep = ~ledger.quarantined_rows()
+    pieces = []
+    previous = None
+    disorder = np.zeros(n, dtype=bool)
+    for i, (col, activity) in enumerate(m.events.items()):
+        t = times[col]
+        if previous is not None:
+            disorder |= (t < previous).fillna(False).to_numpy(dtype=bool)
+            previous = previous.where(previous.notna() & (previous > t).fillna(True) | t.isna(), t)
+            previous = previous.where(previous.notna(), t)
+        else:
+            previous = t
+        sel = t.notna().to_numpy() & keep
+        if not sel.any():
+            continue
+        ev = pd.DataFrame({C.CASE: case[sel].to_numpy(), C.ACTIVITY: activity, C.TIMESTAMP: t[sel].to_numpy(),
+                           C.SOURCE_ROW: rows[sel], "__order": i})
+        for k, v in base.items():
+            ev[k] = v[sel].to_numpy()
+        if col in m.resources:
+            ev[C.RESOURCE] = _optional_text(raw, m.resources[col])[sel].to_numpy()
+        pieces.append(ev)
+    disorder &= keep
+    ledger.add(rows[disorder], column=", ".join(m.events), check="out_of_order", values="", outcome="repaired",
+               action="events ordered by time, not by column order")
+    if not pieces:
+        events = pd.DataFrame(columns=[C.CASE, C.ACTIVITY, C.TIMESTAMP, C.SOURCE_ROW])
+        events[C.TIMESTAMP] = pd.Series(dtype="datetime64[ns, UTC]")
+    else:
+        events = pd.concat(pieces, ignore_index=True)
+        events = events.sort_values([C.SOURCE_ROW, C.TIMESTAMP, "__order"], kind="stable").drop(columns="__order")
+    events[C.TICKET] = events[C.CASE]
+    return _numeric_attributes(events.reset_index(drop=True), ledger, m)
+
+
+# ---------------------------------------------------------------------------------------------
+# after the shape: dictionary, case attributes, customer journeys, final order
+
+def _apply_activity_dictionary(events, m):
+    if m.rename and m.shape != "events":
+        events[C.ACTIVITY] = events[C.ACTIVITY].replace(m.rename)
+    if not m.touchpoints:
+        return events
+    for key, col in (("touchpoint", C.TOUCHPOINT), ("stage", C.STAGE), ("actor", C.ACTOR), ("channel", C.CHANNEL)):
+        lookup = {a: spec[key] for a, spec in m.touchpoints.items() if key in spec}
+        if not lookup:
+            continue
+        mapped = events[C.ACTIVITY].map(lookup)
+        if col in events:
+            events[col] = events[col].where(events[col].notna(), mapped)
+        else:
+            events[col] = mapped.astype("string")
+    return events
+
+
+def _case_attributes(events, raw, m, ledger):
+    case_attributes = dict(m.case_attributes)
+    if m.customer:
+        case_attributes["customer"] = m.customer
+    if not case_attributes or events.empty:
+        return events
+    for name, col in case_attributes.items():
+        values, _ = _as_text(raw[col])
+        values = values.to_numpy()[events[C.SOURCE_ROW].to_numpy()]
+        per_event = pd.Series(values, index=events.index, dtype="string")
+        first = per_event.groupby(events[C.CASE].to_numpy(), sort=False).transform("first")
+        differs = (per_event.fillna("\0") != first.fillna("\0")).to_numpy()
+        if differs.any():
+            ledger.add(events[C.SOURCE_ROW].to_numpy()[differs], column=col, check="case_attribute_varies",
+                       values=per_event.to_numpy()[differs], outcome="repaired",
+                       action=[f"case:{name} set to the case's first value {v!r}" for v in first.to_numpy()[differs]])
+        events["case:" + name] = first.to_numpy()
+    return events
+
+
+def _customer_journeys(events, m, ledger):
+    """Cases become customers' journeys: a customer's tickets, split where they were inactive > gap."""
+    customer = events[C.CUSTOMER]
+    missing = customer.isna().to_numpy()
+    if missing.any():
+        ledger.add(np.unique(events[C.SOURCE_ROW].to_numpy()[missing]), column=m.customer, check="missing_customer",
+                   values="", outcome="quarantined", action="quarantined: cases are customers")
+        events = events[~missing].reset_index(drop=True)
+    if events.empty:
+        return events
+    tickets = events.groupby(C.TICKET, sort=False).agg(
+        customer=(C.CUSTOMER, "first"), start=(C.TIMESTAMP, "min"), end=(C.TIMESTAMP, "max"))
+    tickets = tickets.reset_index().sort_values(["customer", "start", C.TICKET], kind="stable")
+    end_ns = tickets["end"].astype("int64")
+    prev_end = end_ns.groupby(tickets["customer"].to_numpy(), sort=False).cummax()
+    prev_end = prev_end.groupby(tickets["customer"].to_numpy(), sort=False).shift()
+    gap_ns = m.gap.value
+    new = (prev_end.isna() | ((tickets["start"].astype("int64") - prev_end) > gap_ns)).to_numpy()
+    journey = pd.Series(new.astype(np.int64), index=tickets.index).groupby(tickets["customer"].to_numpy()).cumsum()
+    tickets["journey"] = tickets["customer"].astype(str) + "#" + journey.astype(str)
+    events[C.CASE] = events[C.TICKET].map(dict(zip(tickets[C.TICKET], tickets["journey"]))).astype("string")
+    return events
+
+
+def _finish(events):
+    """Sort by case then time (ties in input order) and set the output dtypes."""
+    if events.empty:
+        cols = [C.CASE, C.ACTIVITY, C.TIMESTAMP, C.TICKET, C.SOURCE_ROW]
+        out = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+        out[C.TIMESTAMP] = pd.Series(dtype="datetime64[ns, UTC]")
+        out[C.SOURCE_ROW] = pd.Series(dtype="int64")
+        return out
+    codes, _ = pd.factorize(events[C.CASE], sort=True)
+    ts = events[C.TIMESTAMP].astype("datetime64[ns, UTC]")
+    order = np.lexsort((np.arange(len(events)), ts.astype("int64").to_numpy(), codes))
+    out = events.iloc[order].reset_index(drop=True)
+    out[C.TIMESTAMP] = out[C.TIMESTAMP].astype("datetime64[ns, UTC]")
+    out[C.SOURCE_ROW] = out[C.SOURCE_ROW].astype("int64")
+    for col in out.columns:  # one text dtype throughout: pandas' default str (missing = NaN)
+        if isinstance(out[col].dtype, pd.StringDtype) or out[col].dtype == object:
+            out[col] = out[col].astype("str")
+    first = [C.CASE, C.ACTIVITY, C.TIMESTAMP]
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+def event_log_preview(log, n=5):
+    """The first ``n`` events as text (used by the CLI)."""
+    return log.head(n).to_string(index=False)
+
+
+__all__ = ["Conversion", "tickets_to_event_log", "parse_timestamps", "preview"]
