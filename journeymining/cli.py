@@ -50,12 +50,28 @@ def cmd_convert(args):
 
 def cmd_discover(args):
     """Variants, DFG and models of an event log (or of tickets with --mapping)."""
-    from .discovery import write_discovery
+    from ._progress import step
+    from .discovery import discover_dfg, discover_journey, variant_table
+    from .rendering import save
 
     log = _load_log(args.events, args.mapping)
-    written = write_discovery(log, args.out, noise_threshold=args.noise)
-    for path in written:
-        print(f"wrote {path}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    step("variants")
+    variants = variant_table(log)
+    variants.drop(columns="activities").to_csv(out / "variants.csv")
+    step("directly-follows graph")
+    dfg = discover_dfg(log)
+    dfg.to_csv(out / "dfg.csv", index=False)
+    save(dfg, out / "dfg_frequency.svg")
+    save(dfg, out / "dfg_performance.svg", measure="performance")
+    step(f"{args.algorithm} miner (noise {args.noise})")
+    model = discover_journey(log, algorithm=args.algorithm, noise_threshold=args.noise)
+    save(model, out / "model.svg")
+    save(model.to_bpmn(), out / "model_bpmn.svg")
+    print(f"{len(log):,} events, {log['case:concept:name'].nunique():,} cases, {len(variants):,} variants")
+    for name in ("variants.csv", "dfg.csv", "dfg_frequency.svg", "dfg_performance.svg", "model.svg", "model_bpmn.svg"):
+        print(f"wrote {out / name}")
     return 0
 
 
@@ -110,6 +126,7 @@ def build_parser():
     p.add_argument("events", help="event log (CSV/Parquet/XES), or a ticket export with --mapping")
     p.add_argument("--mapping", help="treat EVENTS as a ticket export converted with this mapping")
     p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--algorithm", choices=["inductive", "heuristics"], default="inductive")
     p.add_argument("--noise", type=float, default=0.2, help="inductive miner noise threshold (default 0.2)")
     p.set_defaults(func=cmd_discover)
 
@@ -143,9 +160,11 @@ def main(argv=None):
             args.n_clusters = int(args.n_clusters)
         except ValueError:
             parser.error(f"--n-clusters must be a whole number or 'auto', got {args.n_clusters!r}")
+    from .rendering import GraphvizNotFoundError
+
     try:
         return args.func(args)
-    except JourneyMiningError as exc:
+    except (JourneyMiningError, GraphvizNotFoundError) as exc:
         print(f"journeymining {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:

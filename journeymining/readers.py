@@ -62,9 +62,17 @@ def _open_bytes(path):
     return open(path, "rb")
 
 
+def _head(path, size):
+    try:
+        with _open_bytes(path) as fh:
+            return fh.read(size)
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise InputFileError(f"{path} cannot be read ({type(exc).__name__}: {exc}). "
+                             "Is it really the format its extension says?") from None
+
+
 def _sniff_delimiter(path, encoding):
-    with _open_bytes(path) as fh:
-        head = fh.read(65536)
+    head = _head(path, 65536)
     try:
         text = head.decode(encoding, errors="replace")
     except LookupError:
@@ -159,6 +167,8 @@ def _read_csv(path, *, delimiter, encoding, skip_rows):
             f"{path} was read as a single column {frame.columns[0]!r}: the delimiter {delimiter!r} looks wrong. "
             "Set 'source: {delimiter: \";\"}' (or the right separator) in the mapping."
         )
+    if frame.empty:
+        raise InputFileError(f"{path} has a header ({list(frame.columns)}) but no data rows. Re-export the tickets.")
     return frame
 
 
@@ -195,8 +205,7 @@ _XES_TYPES = {"string", "date", "int", "float", "boolean", "id"}
 
 
 def _refuse_entities(path):
-    with _open_bytes(path) as fh:
-        head = fh.read(1 << 20)
+    head = _head(path, 1 << 20)
     upper = head.upper()
     if b"<!ENTITY" in upper or b"<!DOCTYPE" in upper:
         raise InputFileError(

@@ -157,10 +157,10 @@ def _pseudonymized(raw, m):
 
 
 def _as_text(series):
-    """Text with surrounding spaces stripped and blanks as <NA>; also which values were stripped."""
-    text = series.astype("string")
+    """Text with surrounding spaces stripped and blanks missing; also which values were stripped."""
+    text = series if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object else series.astype("str")
     stripped = text.str.strip()
-    changed = (stripped != text).fillna(False).to_numpy(dtype=bool)
+    changed = (stripped != text).to_numpy(dtype=bool, na_value=False)
     stripped = stripped.mask(stripped == "")
     return stripped, changed
 
@@ -179,32 +179,50 @@ def _required_text(frame, column, check, ledger, rows=None, *, whitespace=True):
     return text
 
 
+_NAT = np.iinfo(np.int64).min
+
+
+def _utc_series(ns):
+    """int64 nanoseconds since the epoch (NaT = int64 min) -> ``datetime64[ns, UTC]`` Series."""
+    return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC"))
+
+
+def _ns(values):
+    """A datetime Series (naive or aware) as int64 nanoseconds (aware values converted to UTC)."""
+    values = pd.Series(values)
+    if values.dt.tz is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values.astype("datetime64[ns]").to_numpy().view("int64").copy()
+
+
 def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column="timestamp",
                      ledger=None, rows=None, missing_check="missing_timestamp", missing_outcome="quarantined"):
     """Parse a column of times to UTC, recording every value that is missing, bad or repaired.
 
     Naive values are read in ``timezone``; values with an offset keep it. Returns a
-    ``datetime64[ns, UTC]`` Series with NaT where the row cannot be used.
+    ``datetime64[ns, UTC]`` Series (0-based index) with NaT where the row cannot be used.
     """
-    rows = np.arange(len(values)) if rows is None else rows
     values = values.reset_index(drop=True)
+    rows = np.arange(len(values)) if rows is None else rows
+    raw = values.to_numpy(dtype=object)
+    utc = np.full(len(values), _NAT, dtype=np.int64)
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-        naive = parsed.dt.tz is None
-        text = values.astype("string")
-        blank = parsed.isna().to_numpy()
+        blank = values.isna().to_numpy()
         bad = np.zeros(len(values), dtype=bool)
+        ns = _ns(values)
+        if values.dt.tz is not None:
+            utc[~blank] = ns[~blank]
+        elif (~blank).any():
+            utc[~blank] = _localize(ns[~blank], timezone, column, ledger, rows[~blank], raw[~blank])
     else:
         text, _ = _as_text(values)
         blank = text.isna().to_numpy()
         has_offset = text.str.contains(_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)
         if fmt and "%z" in fmt:
-            has_offset[:] = ~blank
-        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-        naive_parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+            has_offset = ~blank
         repaired_fmt = np.zeros(len(values), dtype=bool)
         for offset in (True, False):
-            sel = has_offset if offset else (~has_offset & ~blank)
+            sel = has_offset & ~blank if offset else (~has_offset & ~blank)
             if not sel.any():
                 continue
             sub = text[sel]
@@ -215,65 +233,51 @@ def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column
                 got = pd.to_datetime(sub, format="mixed", dayfirst=dayfirst, errors="coerce", **kwargs)
             else:
                 got = pd.to_datetime(sub, format=fmt, errors="coerce", **kwargs)
-                retry = got.isna()
-                if retry.any():
-                    again = pd.to_datetime(sub[retry], format="ISO8601", errors="coerce", **kwargs)
-                    got = got.astype(again.dtype) if len(again) else got
-                    got[retry] = again
-                    idx = np.flatnonzero(sel)[retry.to_numpy() & again.reindex(retry.index).notna().to_numpy()]
-                    repaired_fmt[idx] = True
+            ns = _ns(got)
+            retry = ns == _NAT
+            if fmt not in (None, "ISO8601", "iso8601") and retry.any():
+                again = _ns(pd.to_datetime(sub[retry], format="ISO8601", errors="coerce", **kwargs))
+                ns[retry] = again
+                fixed = np.flatnonzero(sel)[np.flatnonzero(retry)[again != _NAT]]
+                repaired_fmt[fixed] = True
+            ok = ns != _NAT
+            idx = np.flatnonzero(sel)
             if offset:
-                parsed[sel] = got.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").to_numpy()
-            else:
-                naive_parsed[sel] = got.astype("datetime64[ns]").to_numpy()
-        naive = True
-        bad = ~blank & parsed.isna().to_numpy() & naive_parsed.isna().to_numpy()
+                utc[idx[ok]] = ns[ok]
+            elif ok.any():
+                utc[idx[ok]] = _localize(ns[ok], timezone, column, ledger, rows[idx[ok]], raw[idx[ok]])
+        bad = ~blank & (utc == _NAT)
         if ledger is not None and repaired_fmt.any():
-            ledger.add(rows[repaired_fmt], column=column, check="timestamp_format",
-                       values=values.to_numpy()[repaired_fmt], outcome="repaired",
-                       action=f"read as ISO 8601 (format {fmt!r} did not match)")
-        local = naive_parsed
-        parsed = parsed.copy()
-        fill = local.notna().to_numpy()
-        if fill.any():
-            parsed[fill] = _localize(local[fill], timezone, column, ledger, rows[fill], values.to_numpy()[fill])
-    if pd.api.types.is_datetime64_any_dtype(values):
-        if naive:
-            ok = parsed.notna().to_numpy()
-            out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-            if ok.any():
-                out[ok] = _localize(parsed[ok].astype("datetime64[ns]"), timezone, column, ledger, rows[ok],
-                                    values.to_numpy()[ok])
-            parsed = out
-        else:
-            parsed = parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
-    years = parsed.dt.year
-    implausible = ((years < _MIN_YEAR) | (years > _MAX_YEAR)).fillna(False).to_numpy(dtype=bool)
+            ledger.add(rows[repaired_fmt], column=column, check="timestamp_format", values=raw[repaired_fmt],
+                       outcome="repaired", action=f"read as ISO 8601 (format {fmt!r} did not match)")
+    lo = pd.Timestamp(f"{_MIN_YEAR}-01-01").value
+    hi = pd.Timestamp(f"{_MAX_YEAR + 1}-01-01").value
+    implausible = (utc != _NAT) & ((utc < lo) | (utc >= hi))
     if ledger is not None:
-        raw = values.to_numpy()
         ledger.add(rows[blank], column=column, check=missing_check, values=raw[blank],
                    outcome=missing_outcome, action=missing_outcome)
         ledger.add(rows[bad], column=column, check="unparseable_timestamp", values=raw[bad], outcome="quarantined",
                    action=f"quarantined: not {fmt or 'ISO 8601'} nor ISO 8601")
         ledger.add(rows[implausible], column=column, check="implausible_timestamp", values=raw[implausible],
                    outcome="quarantined", action=f"quarantined: outside {_MIN_YEAR}-{_MAX_YEAR}")
-    parsed = parsed.mask(implausible)
-    return parsed
+    utc[implausible] = _NAT
+    return _utc_series(utc)
 
 
-def _localize(naive, timezone, column, ledger, rows, raw):
-    naive = naive.reset_index(drop=True)
+def _localize(naive_ns, timezone, column, ledger, rows, raw):
+    """Local wall-clock times (int64 ns) in ``timezone`` -> UTC int64 ns, repairing DST problems."""
     if timezone in (None, "UTC"):
-        return naive.dt.tz_localize("UTC").to_numpy()
-    local = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-    trouble = local.isna().to_numpy()
-    if trouble.any():
+        return naive_ns
+    naive = pd.DatetimeIndex(naive_ns.view("datetime64[ns]"))
+    local = naive.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    out = local.tz_convert("UTC").tz_localize(None).to_numpy().view("int64").copy()
+    trouble = np.flatnonzero(local.isna())
+    if trouble.size:
         sub = naive[trouble]
         std = np.zeros(len(sub), dtype=bool)
-        nonexistent = sub.dt.tz_localize(timezone, ambiguous=std, nonexistent="NaT").isna().to_numpy()
-        fixed = sub.dt.tz_localize(timezone, ambiguous=std, nonexistent="shift_forward")
-        local = local.copy()
-        local[trouble] = fixed.to_numpy()
+        nonexistent = np.asarray(sub.tz_localize(timezone, ambiguous=std, nonexistent="NaT").isna())
+        fixed = sub.tz_localize(timezone, ambiguous=std, nonexistent="shift_forward")
+        out[trouble] = fixed.tz_convert("UTC").tz_localize(None).to_numpy().view("int64")
         if ledger is not None:
             t_rows, t_raw = rows[trouble], raw[trouble]
             ledger.add(t_rows[nonexistent], column=column, check="nonexistent_local_time", values=t_raw[nonexistent],
@@ -281,7 +285,7 @@ def _localize(naive, timezone, column, ledger, rows, raw):
             ledger.add(t_rows[~nonexistent], column=column, check="ambiguous_local_time",
                        values=t_raw[~nonexistent], outcome="repaired",
                        action=f"read as standard time (the later occurrence) in {timezone}")
-    return local.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").to_numpy()
+    return out
 
 
 def _duplicates(raw, ledger, m):
