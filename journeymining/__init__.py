@@ -1,12 +1,22 @@
 """journeymining: process mining for customer journeys.
 
 Support tickets become pm4py-standard event logs; actual journeys are compared with the intended
-journey map, grouped by path variant, and measured with journey KPIs.
+journey map, grouped by path variant, and measured with journey KPIs. The public verbs live here;
+docs/ARCHITECTURE.md says which module holds what.
 """
 
 __version__ = "0.1.0"
 
 from . import _columns as columns  # noqa: F401
+from .conformance import Conformance, compare_to_map  # noqa: F401
+from .discovery import (  # noqa: F401
+    JourneyModel,
+    case_variants,
+    discover_bpmn,
+    discover_dfg,
+    discover_journey,
+    variant_table,
+)
 from .errors import (  # noqa: F401
     EventLogError,
     InputFileError,
@@ -14,3 +24,13 @@ from .errors import (  # noqa: F401
     JourneyMiningError,
     MappingError,
 )
+from .export import write_csv, write_ocel2, write_parquet, write_xes  # noqa: F401
+from .generator import GeneratedTickets, generate_tickets  # noqa: F401
+from .journey_map import JourneyMap  # noqa: F401
+from .mapping import Mapping, load_mapping  # noqa: F401
+from .pseudonymize import pseudonymize  # noqa: F401
+from .quality import QualityReport  # noqa: F401
+from .readers import read_event_log, read_table  # noqa: F401
+from .rendering import Diagram, GraphvizNotFoundError, render  # noqa: F401
+from .rendering import save as save_diagram  # noqa: F401
+from .tickets import Conversion, tickets_to_event_log  # noqa: F401

@@ -78,7 +78,17 @@ def cmd_discover(args):
 def cmd_compare(args):
     from .conformance import compare_main
 
-    compare_main(args.events, args.map, args.out)
+    import json
+
+    written = compare_main(args.events, args.map, args.out, time_budget=args.time_budget, n_jobs=args.jobs)
+    summary = json.loads((Path(args.out) / "summary.json").read_text())
+    print(f"{summary['cases']:,} cases against '{summary['journey_map']}': "
+          f"{summary['conforming_cases']:,} conform, {summary['reached_goal']:.1%} reach the goal")
+    print("  " + ", ".join(f"{k} {v:.3f}" for k, v in summary["metrics"].items()))
+    for kind, v in summary["deviations"].items():
+        print(f"  {kind:<20}{v['cases']:>8,} cases ({v['share']:.1%})")
+    for path in written:
+        print(f"wrote {Path(args.out) / path}")
     return 0
 
 
@@ -134,6 +144,9 @@ def build_parser():
     p.add_argument("events")
     p.add_argument("--map", required=True, help="intended journey map (YAML or BPMN)")
     p.add_argument("--out", required=True)
+    p.add_argument("--time-budget", type=float, default=5.0,
+                   help="seconds of alignment per variant before falling back to the structural diagnosis")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("cluster", help="group journeys by path variant")

@@ -104,6 +104,27 @@ class Mapping:
     source: dict = field(default_factory=dict)
     origin: str = "<dict>"
 
+    def replace(self, **changes) -> "Mapping":
+        """A copy with some settings changed, e.g. ``m.replace(notion="customer", gap="14d")``.
+
+        >>> m = load_mapping({"case": {"id": "t", "customer": "c"}, "activity": "a", "timestamp": "ts"})
+        >>> m.replace(notion="customer", gap="14d").gap
+        Timedelta('14 days 00:00:00')
+        """
+        import dataclasses
+
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise MappingError(f"Mapping.replace: unknown setting(s) {sorted(unknown)}.")
+        if "gap" in changes:
+            changes["gap"] = parse_duration(changes["gap"], where="Mapping.replace(gap=...)")
+        if changes.get("notion", self.notion) not in NOTIONS:
+            raise MappingError(f"notion must be one of {list(NOTIONS)}, got {changes['notion']!r}.")
+        new = dataclasses.replace(self, **changes)
+        if new.notion == "customer" and not new.customer:
+            raise MappingError("notion 'customer' needs the customer column: replace(customer=...).")
+        return new
+
     def input_columns(self):
         """Every input column the mapping names, with the mapping key that names it."""
         cols = [("case.id", self.case_id)]

@@ -1,0 +1,195 @@
+"""Tests of journeymining.journey_map (expected values written out by hand)."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
+import pytest
+
+from journeymining.errors import InputFileError, JourneyMapError
+from journeymining.journey_map import JourneyMap, parse_duration
+
+DATA = Path(__file__).parent / "data"
+MAP = DATA / "map_support.yaml"
+
+
+def base():
+    return {
+        "name": "m",
+        "goal": ["C"],
+        "stages": [
+            {"name": "S1", "touchpoints": [{"activity": "A"}]},
+            {"name": "S2", "order": "choice", "touchpoints": [{"activity": "B1"}, {"activity": "B2"}]},
+            {"name": "S3", "touchpoints": [{"activity": "C"}]},
+        ],
+    }
+
+
+def test_load_yaml_and_lookups():
+    jm = JourneyMap.from_yaml(MAP)
+    assert jm.name == "Support, as intended"
+    assert jm.activities == ["Start chat", "Send e-mail", "Triage", "Escalate", "Fix at L2",
+                             "Send answer", "Close ticket"]
+    assert jm.stage_names == ["Contact", "Resolve", "Close"]
+    assert jm.goal_set == frozenset({"Close ticket"})
+    assert jm.stage_of("Fix at L2") == "Resolve"
+    assert jm.stage_of("Call customer") is None
+    tp = jm.touchpoint("Start chat")
+    assert (tp.channel, tp.actor, tp.team) == ("chat", "frontstage", "L1")
+    assert jm.is_optional("Escalate") and jm.is_optional("Fix at L2") and not jm.is_optional("Triage")
+    assert jm.is_repeatable("Fix at L2") and not jm.is_repeatable("Escalate")
+    table = jm.touchpoint_table()
+    assert table["optional"].tolist() == [False, False, False, True, True, False, False]
+    assert table["goal"].tolist() == [False] * 6 + [True]
+    sla = jm.sla_table()
+    assert sla["within"].tolist() == [pd.Timedelta(hours=4), pd.Timedelta(days=1)]
+    assert sla["kind"].tolist() == ["between", "stage"]
+    assert sla.loc[1, "stage"] == "Resolve"
+
+
+def test_touchpoint_lookup_error():
+    jm = JourneyMap.from_yaml(MAP)
+    with pytest.raises(JourneyMapError, match="'Call customer' is not a touchpoint"):
+        jm.touchpoint("Call customer")
+
+
+def test_to_dict_round_trip():
+    jm = JourneyMap.from_yaml(MAP)
+    again = JourneyMap.from_dict(jm.to_dict())
+    assert again.to_dict() == jm.to_dict()
+    assert again.to_dict()["sla"] == [{"from": "Start chat", "to": "Send answer", "within": "4h"},
+                                      {"stage": "Resolve", "within": "1d"}]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("30m", pd.Timedelta(minutes=30)), ("4h", pd.Timedelta(hours=4)), ("2d", pd.Timedelta(days=2)),
+    ("1w", pd.Timedelta(days=7)), ("1d12h", pd.Timedelta(hours=36)), ("1.5h", pd.Timedelta(minutes=90)),
+])
+def test_parse_duration(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["4 hours", "h4", "", "4x", "-2d", "0h"])
+def test_parse_duration_errors(text):
+    with pytest.raises(JourneyMapError, match="duration"):
+        parse_duration(text)
+
+
+def _mutate(fn):
+    d = base()
+    fn(d)
+    return d
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda d: d.update(stages=[]), "'stages' must be a non-empty list"),
+    (lambda d: d.update(colour="red"), r"unknown key\(s\) \['colour'\]"),
+    (lambda d: d["stages"][0].pop("name"), "stage #1 has no 'name'"),
+    (lambda d: d["stages"][1].update(name="S1"), "stage 'S1' appears twice"),
+    (lambda d: d["stages"][1].update(touchpoints=[]), "stage 'S2' is empty"),
+    (lambda d: d["stages"][1].update(order="random"), "stage 'S2': unknown order 'random'"),
+    (lambda d: d["stages"][2]["touchpoints"].append({"activity": "A"}),
+     "stage 'S3', touchpoint 'A': duplicate activity, already a touchpoint of stage 'S1'"),
+    (lambda d: d["stages"][0]["touchpoints"][0].update(actor="customer"),
+     "touchpoint 'A': actor 'customer' is not one of"),
+    (lambda d: d["stages"][0]["touchpoints"][0].update(optinal=True),
+     r"touchpoint 'A': unknown key\(s\) \['optinal'\]"),
+    (lambda d: d["stages"][0]["touchpoints"][0].update(optional="yes"),
+     "touchpoint 'A': 'optional' must be true or false"),
+    (lambda d: d["stages"][0]["touchpoints"].append({"channel": "chat"}), "touchpoint #2 has no 'activity'"),
+    (lambda d: d["stages"][0]["touchpoints"].append("B"), "touchpoint #2 must be a mapping"),
+    (lambda d: d.pop("goal"), "missing 'goal'"),
+    (lambda d: d.update(goal=["Z"]), "goal activity 'Z' is not a touchpoint"),
+    (lambda d: d.update(sla=[{"from": "A", "to": "C", "within": "soon"}]), "sla #1 'within': 'soon' is not a duration"),
+    (lambda d: d.update(sla=[{"from": "A", "to": "Z", "within": "4h"}]), "sla #1: 'to' names unknown touchpoint 'Z'"),
+    (lambda d: d.update(sla=[{"stage": "S9", "within": "4h"}]), "sla #1: unknown stage 'S9'"),
+    (lambda d: d.update(sla=[{"from": "A", "to": "C"}]), "sla #1: missing 'within'"),
+    (lambda d: d.update(sla=[{"stage": "S1", "from": "A", "within": "1h"}]), "either 'stage' or 'from'/'to'"),
+    (lambda d: d.update(sla=[{"from": "A", "within": "1h"}]), "sla #1: missing 'to'"),
+    (lambda d: d.update(sla=[{"from": "A", "to": "A", "within": "1h"}]), "'from' and 'to' are both 'A'"),
+])
+def test_validation_errors(mutate, match):
+    with pytest.raises(JourneyMapError, match=match):
+        JourneyMap.from_dict(_mutate(mutate))
+
+
+def test_not_a_mapping_and_files(tmp_path):
+    with pytest.raises(JourneyMapError, match="expected a mapping"):
+        JourneyMap.from_dict(["A", "B"])
+    with pytest.raises(InputFileError, match="does not exist"):
+        JourneyMap.from_yaml(tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stages: [unclosed\n", encoding="utf-8")
+    with pytest.raises(JourneyMapError, match="bad.yaml: not valid YAML"):
+        JourneyMap.from_yaml(bad)
+    with pytest.raises(InputFileError, match="does not exist"):
+        JourneyMap.from_bpmn(tmp_path / "none.bpmn")
+    junk = tmp_path / "junk.bpmn"
+    junk.write_text("<definitions/>", encoding="utf-8")
+    with pytest.raises(JourneyMapError, match="junk.bpmn"):
+        JourneyMap.from_bpmn(junk)
+
+
+def test_process_tree_and_petri_net():
+    jm = JourneyMap.from_yaml(MAP)
+    assert str(jm.to_process_tree()) == (
+        "->( X( 'Start chat', 'Send e-mail' ), ->( 'Triage', X( ->( 'Escalate', *( 'Fix at L2', tau ) ), tau ), "
+        "'Send answer' ), 'Close ticket' )")
+    net, im, fm = jm.to_petri_net()
+    assert {t.label for t in net.transitions if t.label} == set(jm.activities)
+    assert len(im) == 1 and len(fm) == 1
+    opt = JourneyMap.from_dict({"name": "o", "goal": ["B"], "stages": [{"name": "S", "order": "loop", "touchpoints": [
+        {"activity": "A", "optional": True, "repeatable": True}, {"activity": "B"}]}]})
+    assert str(opt.to_process_tree()) == "*( ->( *( tau, 'A' ), 'B' ), tau )"
+    assert opt.is_repeatable("B")
+
+
+def test_relations():
+    jm = JourneyMap.from_yaml(MAP)
+    assert jm.must_precede("Start chat", "Triage")
+    assert jm.must_precede("Triage", "Close ticket")
+    assert not jm.must_precede("Close ticket", "Triage")
+    assert jm.must_precede("Escalate", "Fix at L2")
+    assert not jm.must_precede("Start chat", "Send e-mail")
+    assert jm.exclusive("Start chat", "Send e-mail")
+    assert not jm.exclusive("Triage", "Send answer")
+    assert jm.missing_required({"Start chat", "Close ticket"}) == ["Triage", "Send answer"]
+    assert jm.missing_required({"Escalate"}) == ["Start chat", "Triage", "Fix at L2", "Send answer", "Close ticket"]
+    assert jm.missing_required(set(jm.activities)) == []
+    edges = jm.intended_edges()
+    assert ("Escalate", "Fix at L2") in edges["edges"] and ("Fix at L2", "Fix at L2") in edges["edges"]
+    assert ("Triage", "Close ticket") not in edges["edges"]
+    assert edges["start"] == {"Start chat", "Send e-mail"} and edges["end"] == {"Close ticket"}
+
+
+def test_bpmn_round_trip(tmp_path):
+    jm = JourneyMap.from_yaml(MAP)
+    path = jm.write_bpmn(tmp_path / "support.bpmn")
+    back = JourneyMap.from_bpmn(path, name="back")
+    assert back.name == "back"
+    assert sorted(back.activities) == sorted(jm.activities)
+    assert back.goal == ("Close ticket",)
+    # same behaviour: the same directly-follows relation, start and end activities
+    assert back.intended_edges() == jm.intended_edges()
+    staged = JourneyMap.from_bpmn(path, stages={"Start chat": "Contact", "Send e-mail": "Contact",
+                                                 "Triage": "Resolve", "Close ticket": "Close"})
+    assert staged.stage_names == ["Contact", "Resolve", "Close"]
+    assert staged.stage_of("Fix at L2") == "Resolve"
+
+
+def test_plot():
+    jm = JourneyMap.from_yaml(MAP)
+    fig = jm.plot()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert {"Contact", "Resolve", "Close"} <= set(texts)
+    assert {"customer · chat", "customer · e-mail", "backstage"} <= set(texts)
+    assert "★ Close ticket" in texts and "Fix at L2 ↻" in texts
+    fig2 = jm.plot(overlay={"Triage": 0.25})
+    assert any("25%" in t.get_text() for t in fig2.axes[0].texts)
+    assert len(fig2.axes) == 2  # the colour bar
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
