@@ -20,11 +20,20 @@ graphviz:
 
 setup: $(STAMP) graphviz
 
+# The main analysis on data/samples/: generated tickets against the intended map that generated
+# them, and the real help-desk log against the intended help-desk journey.
 demo: setup
-	$(BIN)/python scripts/demo.py --out $(DEMO_OUT)
+	$(BIN)/journeymining analyze data/samples/generated/tickets_events.csv \
+		--mapping data/samples/mappings/generated_events.yaml \
+		--map data/samples/intended_journey.yaml --out $(DEMO_OUT)/generated
+	$(BIN)/journeymining analyze data/samples/helpdesk.csv.gz \
+		--mapping data/samples/mappings/helpdesk.yaml \
+		--map data/samples/helpdesk_intended_journey.yaml --out $(DEMO_OUT)/helpdesk
+	@echo "journeymining demo: open $(DEMO_OUT)/generated/index.html and $(DEMO_OUT)/helpdesk/index.html"
 
 # Unit tests, doctests and every notebook under nbval, in one pytest run.
 test: setup
+	@sh scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest journeymining tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 unit: setup
@@ -35,6 +44,9 @@ notebooks: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_conversion.py
+	$(BIN)/python benchmarks/bench_conformance.py
+	$(BIN)/python benchmarks/bench_clustering.py
+	$(BIN)/python benchmarks/bench_analyze.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

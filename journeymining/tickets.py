@@ -288,21 +288,34 @@ def _localize(naive_ns, timezone, column, ledger, rows, raw):
     return out
 
 
-def _duplicates(raw, ledger, m):
-    dup = raw.duplicated(keep="first").to_numpy()
-    if not dup.any():
+def _duplicates(raw, ledger, m, *, case=None, ts=None):
+    """Flag rows that repeat an earlier row in every column.
+
+    An exact duplicate shares its case and time with the row it repeats, so when those are known
+    only rows sharing both are compared in full (work grows with the candidates, not the rows).
+    """
+    if case is not None and ts is not None:
+        key = pd.DataFrame({"c": pd.factorize(case)[0], "t": ts.array.asi8})
+        candidates = np.flatnonzero(key.duplicated(keep=False).to_numpy())
+    else:
+        candidates = np.arange(len(raw))
+    dup = np.zeros(len(raw), dtype=bool)
+    if candidates.size == 0:
         return dup
-    first = raw.drop_duplicates(keep="first").reset_index().set_index(list(raw.columns))["index"]
-    originals = first.reindex(pd.MultiIndex.from_frame(raw[dup]) if raw.shape[1] > 1 else raw[dup].iloc[:, 0])
-    if m.duplicates == "quarantine":
-        ledger.add(np.flatnonzero(dup), column="*", check="exact_duplicate",
-                   values=[f"same as row {int(o)}" for o in originals.to_numpy()],
-                   outcome="quarantined", action="quarantined (duplicates: quarantine)")
+    sub = raw.iloc[candidates]
+    sub_dup = sub.duplicated(keep="first").to_numpy()
+    if not sub_dup.any():
         return dup
+    dup[candidates[sub_dup]] = True
+    firsts = sub[~sub_dup]
+    lookup = pd.Series(candidates[~sub_dup], index=pd.MultiIndex.from_frame(firsts.astype(str)))
+    originals = lookup.reindex(pd.MultiIndex.from_frame(sub[sub_dup].astype(str))).to_numpy()
+    keep = m.duplicates != "quarantine"
     ledger.add(np.flatnonzero(dup), column="*", check="exact_duplicate",
-               values=[f"same as row {int(o)}" for o in originals.to_numpy()],
-               outcome="kept", action="kept (duplicates: keep)")
-    return np.zeros(len(raw), dtype=bool)
+               values=[f"same as row {int(o)}" for o in originals],
+               outcome="kept" if keep else "quarantined",
+               action="kept (duplicates: keep)" if keep else "quarantined (duplicates: quarantine)")
+    return np.zeros(len(raw), dtype=bool) if keep else dup
 
 
 def _optional_text(frame, column):
@@ -362,7 +375,7 @@ def _from_events(raw, m, ledger):
             ledger.add(rows[unknown], column=m.activity, check="unknown_activity",
                        values=activity.to_numpy()[unknown], outcome=outcome,
                        action=f"{outcome} (activities.unknown: {m.unknown})")
-    _duplicates(raw, ledger, m)
+    _duplicates(raw, ledger, m, case=case, ts=ts)
     events = pd.DataFrame({C.CASE: case, C.ACTIVITY: activity, C.TIMESTAMP: ts, **_base_columns(raw, m)})
     events[C.TICKET] = case
     events[C.SOURCE_ROW] = rows
@@ -410,7 +423,7 @@ def _from_updates(raw, m, ledger):
     case = _required_text(raw, m.case_id, "missing_case_id", ledger)
     ts = parse_timestamps(raw[m.timestamp], fmt=m.timestamp_format, timezone=m.timezone, dayfirst=m.dayfirst,
                           column=m.timestamp, ledger=ledger, rows=rows)
-    _duplicates(raw, ledger, m)
+    _duplicates(raw, ledger, m, case=case, ts=ts)
     keep = ~ledger.quarantined_rows()
     snap = pd.DataFrame({C.CASE: case, C.TIMESTAMP: ts, C.SOURCE_ROW: rows})
     base = _base_columns(raw, m)
@@ -525,11 +538,13 @@ def _apply_activity_dictionary(events, m):
         events[C.ACTIVITY] = events[C.ACTIVITY].replace(m.rename)
     if not m.touchpoints:
         return events
+    codes, uniques = pd.factorize(events[C.ACTIVITY])
     for key, col in (("touchpoint", C.TOUCHPOINT), ("stage", C.STAGE), ("actor", C.ACTOR), ("channel", C.CHANNEL)):
         lookup = {a: spec[key] for a, spec in m.touchpoints.items() if key in spec}
         if not lookup:
             continue
-        mapped = events[C.ACTIVITY].map(lookup)
+        table = np.array([lookup.get(u) for u in uniques] + [None], dtype=object)
+        mapped = pd.Series(table[codes], index=events.index, dtype="str")
         if col in events:
             events[col] = events[col].where(events[col].notna(), mapped)
         else:
