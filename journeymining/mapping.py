@@ -265,6 +265,11 @@ def load_mapping(mapping) -> Mapping:
             raise MappingError(
                 f"{origin}: activities.touchpoints.{act}.actor is {actor!r}; use 'frontstage' or 'backstage'."
             )
+    if acts.get("allowed") and shape != "events":
+        raise MappingError(
+            f"{origin}: activities.allowed applies to shape 'events' (an activity column); shape '{shape}' "
+            "derives its activities from the mapping itself. Remove it, or use activities.rename."
+        )
     duplicates = mapping.get("duplicates", "quarantine")
     if duplicates not in ("quarantine", "keep"):
         raise MappingError(f"{origin}: duplicates must be 'quarantine' or 'keep', got {duplicates!r}.")

@@ -180,6 +180,8 @@ def _required_text(frame, column, check, ledger, rows=None, *, whitespace=True):
 
 
 _NAT = np.iinfo(np.int64).min
+#: ``timestamp.format`` values for numbers since 1970-01-01 UTC, with nanoseconds per unit
+_EPOCH_UNITS = {"epoch_s": 10**9, "epoch_ms": 10**6, "epoch_us": 10**3}
 
 
 def _utc_series(ns):
@@ -214,6 +216,13 @@ def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column
             utc[~blank] = ns[~blank]
         elif (~blank).any():
             utc[~blank] = _localize(ns[~blank], timezone, column, ledger, rows[~blank], raw[~blank])
+    elif fmt in _EPOCH_UNITS:
+        text, _ = _as_text(values)
+        blank = text.isna().to_numpy()
+        number = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+        ok = ~np.isnan(number)
+        utc[ok] = (number[ok] * _EPOCH_UNITS[fmt]).astype(np.int64)
+        bad = ~blank & ~ok
     else:
         text, _ = _as_text(values)
         blank = text.isna().to_numpy()

@@ -295,3 +295,18 @@ def test_helpdesk_log_converts_with_the_shipped_mapping():
     # the duplicates are set aside unchanged, with the row they repeat
     assert len(conv.report.quarantined) == 127
     assert conv.report.quarantined["reason"].eq("exact_duplicate").all()
+
+
+def test_epoch_timestamps():
+    frame = pd.DataFrame({"t": ["A", "A", "A"], "a": ["x", "y", "z"],
+                          "ms": ["1709283600000", "1709287200500", "soon"]})
+    conv = tickets_to_event_log(frame, {"case": {"id": "t"}, "activity": "a",
+                                        "timestamp": {"column": "ms", "format": "epoch_ms"}})
+    assert conv.log[C.TIMESTAMP].tolist() == [pd.Timestamp("2024-03-01 09:00:00", tz="UTC"),
+                                              pd.Timestamp("2024-03-01 10:00:00.5", tz="UTC")]
+    assert conv.report.issues[["row", "check"]].values.tolist() == [[2, "unparseable_timestamp"]]
+
+
+def test_allowed_activities_only_for_the_events_shape():
+    with pytest.raises(MappingError, match="activities.allowed applies to shape 'events'"):
+        tickets_to_event_log(AUDIT, {**AUDIT_MAP, "activities": {"allowed": ["New"]}})
