@@ -8,7 +8,10 @@ docs/ARCHITECTURE.md says which module holds what.
 __version__ = "0.1.0"
 
 from . import _columns as columns  # noqa: F401
+from .analyze import Analysis, analyze  # noqa: F401
+from .cohorts import CohortComparison, compare_cohorts, detect_drift  # noqa: F401
 from .conformance import Conformance, compare_to_map  # noqa: F401
+from .cx_map import cx_map_table, plot_cx_map  # noqa: F401
 from .discovery import (  # noqa: F401
     JourneyModel,
     case_variants,
@@ -27,10 +30,13 @@ from .errors import (  # noqa: F401
 from .export import write_csv, write_ocel2, write_parquet, write_xes  # noqa: F401
 from .generator import GeneratedTickets, generate_tickets  # noqa: F401
 from .journey_map import JourneyMap  # noqa: F401
+from .kpis import case_kpis, journey_kpis, stage_times  # noqa: F401
 from .mapping import Mapping, load_mapping  # noqa: F401
+from .pain_points import pain_points  # noqa: F401
 from .pseudonymize import pseudonymize  # noqa: F401
 from .quality import QualityReport  # noqa: F401
 from .readers import read_event_log, read_table  # noqa: F401
+from .report import ReportSection, write_report  # noqa: F401
 from .rendering import Diagram, GraphvizNotFoundError, render  # noqa: F401
 from .rendering import save as save_diagram  # noqa: F401
 from .tickets import Conversion, tickets_to_event_log  # noqa: F401

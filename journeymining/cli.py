@@ -102,7 +102,9 @@ def cmd_cluster(args):
 def cmd_analyze(args):
     from .analyze import analyze
 
-    analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out)
+    result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out,
+                     alignments=not args.no_alignments)
+    print(f"wrote {result.index}")
     return 0
 
 
@@ -182,6 +184,8 @@ def build_parser():
     p.add_argument("--mapping", required=True)
     p.add_argument("--map", help="intended journey map (YAML or BPMN)")
     p.add_argument("--out", required=True)
+    p.add_argument("--no-alignments", action="store_true",
+                   help="conformance without alignment fitness (faster on many variants)")
     p.set_defaults(func=cmd_analyze)
     return parser
 

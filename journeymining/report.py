@@ -1,0 +1,297 @@
+"""A self-contained HTML report: one ``index.html`` that opens offline, plus the tables as CSV.
+
+Figures are embedded as ``data:`` URIs (SVG for matplotlib figures and graphviz drawings, PNG
+for raw PNG bytes), the style sheet is inline, no script, font or image is loaded from anywhere
+else; the only links are the relative links to the CSV files written next to ``index.html``.
+:func:`find_external_references` checks that promise on any HTML text.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import JourneyMiningError
+
+__all__ = ["ReportSection", "write_report", "find_external_references"]
+
+CSS = """
+:root { --ink:#1f2430; --muted:#5b6372; --line:#dde1e8; --accent:#c44e52; --bg:#fafbfc; }
+* { box-sizing: border-box; }
+body { margin:0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
+       Arial, sans-serif; color: var(--ink); background: var(--bg); }
+header { background:#1f2430; color:#fff; padding:28px 40px; }
+header h1 { margin:0 0 4px; font-size:26px; }
+header p { margin:0; color:#c9cfda; }
+nav { padding:10px 40px; background:#fff; border-bottom:1px solid var(--line); }
+nav a { color: var(--ink); margin-right:16px; text-decoration:none; font-size:14px; }
+main { padding: 8px 40px 40px; max-width: 1280px; }
+section { background:#fff; border:1px solid var(--line); border-radius:8px; padding:18px 24px;
+          margin:20px 0; }
+h2 { margin-top:0; font-size:20px; }
+h3 { font-size:15px; margin:18px 0 6px; color: var(--muted); }
+p.text { white-space: pre-line; }
+figure { margin: 12px 0; }
+figure img { max-width:100%; height:auto; border:1px solid var(--line); border-radius:4px;
+             background:#fff; }
+figcaption { color: var(--muted); font-size:13px; }
+.table-wrap { overflow-x:auto; }
+table { border-collapse: collapse; font-size:13px; margin: 4px 0 6px; }
+th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:right;
+         vertical-align: top; }
+th { background:#f3f5f8; text-align:left; }
+td:first-child, th:first-child { text-align:left; }
+.csv { font-size:12px; color: var(--muted); }
+footer { color: var(--muted); font-size:12px; padding: 0 40px 30px; }
+"""
+
+_URL_ATTR = re.compile(
+    r"""(?:\b(?:src|href|xlink:href|action|poster|data|srcset)\s*=\s*["']?\s*|url\(\s*["']?\s*|@import\s+["']?)"""
+    r"""((?:[a-z][a-z0-9+.-]*:)?//[^"'\s)>]+|[a-z][a-z0-9+.-]*:[^"'\s)>]*)""",
+    re.IGNORECASE,
+)
+_DATA_SVG = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
+
+
+def find_external_references(html_text):
+    """URLs in ``html_text`` that a browser would fetch from outside the page's own folder.
+
+    Looks at ``src``/``href``/``xlink:href``/``action``/``poster``/``data``/``srcset``
+    attributes, CSS ``url(...)`` and ``@import`` in the page and inside embedded SVG data URIs.
+    ``data:`` URIs, ``#fragments`` and relative paths are local and never reported.
+
+    Parameters
+    ----------
+    html_text : str
+        An HTML document.
+
+    Returns
+    -------
+    list of str
+        Offending URLs in order of appearance (empty when the page is self-contained).
+
+    Examples
+    --------
+    >>> find_external_references('<img src="data:image/png;base64,AAAA"><a href="kpis.csv">x</a>')
+    []
+    >>> find_external_references('<script src="https://cdn.example.org/x.js"></script>')
+    ['https://cdn.example.org/x.js']
+    """
+    found = []
+    texts = [html_text]
+    for payload in _DATA_SVG.findall(html_text):
+        try:
+            texts.append(base64.b64decode(payload).decode("utf-8", "replace"))
+        except ValueError:
+            continue
+    for text in texts:
+        for url in _URL_ATTR.findall(text):
+            scheme = url.split(":", 1)[0].lower() if ":" in url.split("/", 1)[0] else ""
+            if scheme == "data" or url.startswith("#"):
+                continue
+            found.append(url)
+    return found
+
+
+@dataclass
+class ReportSection:
+    """One section of the report.
+
+    Attributes
+    ----------
+    title : str
+        Heading (also the navigation label).
+    text : str
+        Paragraph(s) of plain text (HTML is escaped; blank lines separate paragraphs).
+    figures : list
+        matplotlib Figures, objects with an ``svg`` attribute (graphviz drawings from
+        :func:`journeymining.rendering.render`), SVG text, or PNG bytes; optionally as
+        ``(caption, figure)`` pairs.
+    tables : dict
+        ``{name: DataFrame}``; each is shown (first ``max_rows`` rows) and written in full to
+        ``<name>.csv``.
+    """
+
+    title: str
+    text: str = ""
+    figures: list = field(default_factory=list)
+    tables: dict = field(default_factory=dict)
+
+
+def _svg_of_figure(fig):
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None,
+                                             "Type": None})
+    return buf.getvalue()
+
+
+def _strip_prolog(svg):
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.IGNORECASE)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    return svg.strip()
+
+
+def _figure_uri(fig):
+    if isinstance(fig, (bytes, bytearray)):
+        if bytes(fig[:8]) != b"\x89PNG\r\n\x1a\n":
+            raise JourneyMiningError("write_report: a figure given as bytes must be a PNG image.")
+        return "data:image/png;base64," + base64.b64encode(bytes(fig)).decode("ascii")
+    if isinstance(fig, str):
+        svg = fig
+    elif hasattr(fig, "savefig"):
+        svg = _svg_of_figure(fig)
+    elif hasattr(fig, "svg"):
+        svg = fig.svg
+    else:
+        raise JourneyMiningError(
+            f"write_report: cannot embed a figure of type {type(fig).__name__}. Pass a matplotlib "
+            "Figure, a graphviz drawing (journeymining.rendering.render(...)), SVG text or PNG bytes."
+        )
+    if "<svg" not in svg:
+        raise JourneyMiningError("write_report: a figure given as text must be an SVG document (no <svg found).")
+    svg = _strip_prolog(svg)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _slug(text, taken):
+    base = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "table"
+    slug, i = base, 2
+    while slug in taken:
+        slug, i = f"{base}-{i}", i + 1
+    taken.add(slug)
+    return slug
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        return f"{v:,.3f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
+def _duration_text(td):
+    if pd.isna(td):
+        return ""
+    sec = td.total_seconds()
+    if abs(sec) < 3600:
+        return f"{sec / 60:.1f} min"
+    if abs(sec) < 172800:
+        return f"{sec / 3600:.1f} h"
+    return f"{sec / 86400:.1f} d"
+
+
+def _table_html(frame, max_rows):
+    shown = frame.head(max_rows).copy()
+    for col in shown.columns:
+        if pd.api.types.is_timedelta64_dtype(shown[col]):
+            shown[col] = shown[col].map(_duration_text)
+        elif shown[col].dtype == object:
+            shown[col] = shown[col].map(lambda v: ", ".join(map(str, v)) if isinstance(v, (tuple, list)) else v)
+    return shown.to_html(index=False, escape=True, na_rep="", border=0, float_format=_fmt,
+                         classes="data")
+
+
+def write_report(out_dir, sections, *, title="Customer journey report", subtitle=None,
+                 max_rows=25):
+    """Write ``out_dir/index.html`` (self-contained) and every table as ``out_dir/<name>.csv``.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder to write to (created when missing).
+    sections : list of ReportSection
+        The sections in order.
+    title : str
+        Page title.
+    subtitle : str, optional
+        Line under the title (e.g. the input file and the date).
+    max_rows : int, default 25
+        Rows of each table shown in the page (the CSV holds all rows).
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``index.html``.
+
+    Raises
+    ------
+    JourneyMiningError
+        When a figure cannot be embedded or ``sections`` holds something else than ReportSection.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> page = write_report(tmp.name, [ReportSection("KPIs", "Two cases.",
+    ...                                tables={"kpis": pd.DataFrame({"cases": [2]})})])
+    >>> sorted(p.name for p in page.parent.iterdir())
+    ['index.html', 'kpis.csv']
+    >>> find_external_references(page.read_text())
+    []
+    >>> tmp.cleanup()
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    taken, nav, body = set(), [], []
+    csv_names = {"index"}
+    for i, sec in enumerate(sections):
+        if not isinstance(sec, ReportSection):
+            raise JourneyMiningError(
+                f"write_report: sections[{i}] is a {type(sec).__name__}, not a ReportSection. "
+                "Build each section with ReportSection(title, text, figures=[...], tables={...})."
+            )
+        anchor = _slug(sec.title, taken)
+        nav.append(f'<a href="#{anchor}">{html.escape(sec.title)}</a>')
+        parts = [f'<section id="{anchor}"><h2>{html.escape(sec.title)}</h2>']
+        for para in [p for p in str(sec.text or "").split("\n\n") if p.strip()]:
+            parts.append(f'<p class="text">{html.escape(para.strip())}</p>')
+        for j, item in enumerate(sec.figures):
+            caption, fig = item if isinstance(item, tuple) else (None, item)
+            uri = _figure_uri(fig)
+            alt = html.escape(caption or f"{sec.title}, figure {j + 1}")
+            cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+            parts.append(f'<figure><img class="figure" alt="{alt}" src="{uri}">{cap}</figure>')
+        for name, frame in sec.tables.items():
+            if frame is None:
+                continue
+            frame = pd.DataFrame(frame)
+            csv = _slug(name, csv_names)
+            frame.to_csv(out / f"{csv}.csv", index=False)
+            parts.append(f"<h3>{html.escape(str(name))}</h3>")
+            parts.append(f'<div class="table-wrap">{_table_html(frame, max_rows)}</div>')
+            more = (f"first {max_rows} of {len(frame):,} rows; " if len(frame) > max_rows else "")
+            parts.append(f'<p class="csv">{more}all rows: <a href="{csv}.csv">{csv}.csv</a></p>')
+        parts.append("</section>")
+        body.append("\n".join(parts))
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle or "")}</p></header>
+<nav>{" ".join(nav)}</nav>
+<main>
+{chr(10).join(body)}
+</main>
+<footer>Written by journeymining on {stamp}. This page loads nothing from the network; the tables
+are also in the CSV files next to it.</footer>
+</body>
+</html>
+"""
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,312 @@
+"""The HTML report: self-contained by construction, and checked in a real headless Chromium.
+
+The browser check drives Debian's chromium over the DevTools protocol on a pipe
+(``--remote-debugging-pipe``: commands on fd 3, answers on fd 4, NUL-separated JSON), so no
+websocket library is needed. It asserts that every figure decoded to a non-empty image, that the
+screenshot is not blank, and -- with all host names resolving to nothing and a network log
+written -- that the page asked for nothing but file:// and data: URLs. A control page with one
+external image proves the same checks do catch a request that leaves the machine.
+"""
+
+import base64
+import io
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from journeymining.analyze import analyze
+from journeymining.errors import JourneyMiningError
+from journeymining.report import ReportSection, find_external_references, write_report
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+# ------------------------------------------------------------------------ self-contained check
+def test_find_external_references():
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://evil.example/x.png"/></svg>'
+    page = (
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+        '<link rel="stylesheet" href="http://cdn.example/s.css">'
+        "<style>@import 'https://fonts.example/f.css'; body{background:url( //img.example/b.png )}</style>"
+        '<script src="https://cdn.example/x.js"></script></head><body>'
+        '<a href="#top">top</a><a href="kpis.csv">csv</a><img src="data:image/png;base64,AAAA">'
+        f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
+        "</body></html>"
+    )
+    assert find_external_references(page) == [
+        "http://cdn.example/s.css", "https://fonts.example/f.css", "//img.example/b.png",
+        "https://cdn.example/x.js", "https://evil.example/x.png"]
+    assert find_external_references('<a href="kpis.csv">x</a><div id="a"></div>') == []
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    fig.add_subplot().plot([1, 3, 2])
+    return fig
+
+
+class _Drawing:  # like journeymining.rendering.Diagram
+    svg = ('<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+           '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg" '
+           'width="40" height="20"><rect width="40" height="20" fill="red"/></svg>')
+
+
+def _png_bytes():
+    buf = io.BytesIO()
+    _figure().savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def test_write_report_files_tables_and_figures(tmp_path):
+    table = pd.DataFrame({"stage": ["Contact", "<b>Resolve</b>"], "hours": [1.5, np.nan],
+                          "wait": pd.to_timedelta(["30min", "3h"])})
+    page = write_report(tmp_path / "out", [
+        ReportSection("KPIs & <more>", "First paragraph.\n\nSecond <i>one</i>.",
+                      figures=[("a matplotlib figure", _figure()), _Drawing(), _png_bytes(),
+                               _Drawing.svg],
+                      tables={"cx map": table, "cx map ": table.head(1)}),
+    ], title="T <1>", max_rows=1)
+    html_text = page.read_text()
+    assert page.name == "index.html"
+    assert sorted(p.name for p in page.parent.iterdir()) == ["cx-map-2.csv", "cx-map.csv", "index.html"]
+    back = pd.read_csv(page.parent / "cx-map.csv")
+    assert back["stage"].tolist() == ["Contact", "<b>Resolve</b>"]           # CSV holds all rows
+    assert "first 1 of 2 rows" in html_text and "30.0 min" in html_text
+    assert "&lt;b&gt;Resolve" not in html_text                               # only 1 row shown
+    assert "<title>T &lt;1&gt;</title>" in html_text and "Second &lt;i&gt;one&lt;/i&gt;." in html_text
+    assert html_text.count('<img class="figure"') == 4
+    assert html_text.count("data:image/svg+xml;base64,") == 3 and html_text.count("data:image/png;base64,") == 1
+    assert "<script" not in html_text and "@font-face" not in html_text
+    assert find_external_references(html_text) == []
+
+
+def test_write_report_errors(tmp_path):
+    with pytest.raises(JourneyMiningError, match="sections\\[0\\] is a dict, not a ReportSection"):
+        write_report(tmp_path, [{"title": "x"}])
+    with pytest.raises(JourneyMiningError, match="cannot embed a figure of type int"):
+        write_report(tmp_path, [ReportSection("x", figures=[3])])
+    with pytest.raises(JourneyMiningError, match="must be a PNG image"):
+        write_report(tmp_path, [ReportSection("x", figures=[b"GIF89a"])])
+    with pytest.raises(JourneyMiningError, match="must be an SVG document"):
+        write_report(tmp_path, [ReportSection("x", figures=["<html></html>"])])
+
+
+# ------------------------------------------------------------------------------- the pipeline
+def _generated(n, seed):
+    from journeymining.generator import generate_tickets
+    from journeymining.journey_map import JourneyMap
+
+    gen = generate_tickets(n, random_state=seed, shapes=("events",))
+    jm = JourneyMap.from_dict(gen.journey_map)
+    touchpoints = {r.activity: {"stage": r.stage, "actor": r.actor}
+                   for r in jm.touchpoint_table().itertuples()}
+    mapping = {"shape": "events", "case": {"id": "ticket_id", "customer": "customer_id"},
+               "activity": "activity",
+               "timestamp": {"column": "timestamp", "timezone": "Europe/Amsterdam"},
+               "resource": "agent", "group": "team", "channel": "channel",
+               "attributes": {"csat": "csat"}, "activities": {"touchpoints": touchpoints}}
+    return gen, jm, mapping
+
+
+@pytest.fixture(scope="module")
+def analysis(tmp_path_factory):
+    gen, jm, mapping = _generated(400, seed=11)
+    out = tmp_path_factory.mktemp("report")
+    return analyze(gen.events, mapping, journey_map=jm, out_dir=out, alignments=False), gen
+
+
+def test_analyze_writes_report_and_tables(analysis):
+    result, gen = analysis
+    page = result.index
+    names = {p.name for p in page.parent.iterdir()}
+    assert {"index.html", "variants.csv", "kpis-overall.csv", "cx-map.csv", "pain-points.csv",
+            "deviations.csv", "directly-follows-edges.csv", "conversion.csv"} <= names
+    html_text = page.read_text()
+    assert find_external_references(html_text) == []
+    for title in ("Overview", "Path variants", "Journey model", "Intended vs actual journey",
+                  "Journey KPIs", "Customer experience map", "Pain points"):
+        assert f"<h2>{title}</h2>" in html_text
+    kpis = pd.read_csv(page.parent / "kpis-overall.csv")
+    assert kpis.loc[0, "cases"] == 400 == len(gen.truth)
+    # the KPIs agree with the generator's ground truth
+    assert kpis.loc[0, "goal_rate"] == pytest.approx(gen.truth["goal_reached"].mean())
+    assert result.cx_map["stage"].tolist() == ["Contact", "Triage", "Resolve", "Close", "Feedback"]
+    assert list(result.timings) == ["conversion", "variants", "discovery", "conformance",
+                                    "clusters", "KPIs", "CX map", "pain points", "report"]
+    assert len(result.log) == len(gen.events)
+
+
+def test_analyze_progress_and_no_map(tmp_path, monkeypatch, capsys):
+    gen, _, mapping = _generated(60, seed=5)
+    monkeypatch.setenv("JOURNEYMINING_PROGRESS", "1")
+    result = analyze(gen.events, mapping, out_dir=tmp_path)
+    err = capsys.readouterr().err
+    for i, name in enumerate(["conversion", "variants", "discovery", "clusters", "KPIs", "CX map",
+                              "pain points", "report"], start=1):
+        assert f"[journeymining] [{i}/8] {name}" in err
+    assert result.conformance is None
+    assert "Intended vs actual journey" not in result.index.read_text()
+
+
+def test_analyze_empty_conversion(tmp_path):
+    tickets = pd.DataFrame({"id": ["", ""], "act": ["a", "b"], "at": ["2024-01-01", "2024-01-02"]})
+    mapping = {"case": {"id": "id"}, "activity": "act", "timestamp": {"column": "at"}}
+    with pytest.raises(JourneyMiningError, match="kept no event \\(2 rows read\\)"):
+        analyze(tickets, mapping, out_dir=tmp_path)
+
+
+# -------------------------------------------------------------------------- the real browser
+class _Chromium:
+    """A headless chromium driven over --remote-debugging-pipe."""
+
+    def __init__(self, profile):
+        self.netlog = os.path.join(profile, "net.json")
+        r_cmd, self._w_cmd = os.pipe()
+        self._r_out, w_out = os.pipe()
+
+        def child_fds():  # the browser reads commands on fd 3 and answers on fd 4
+            a, b = os.dup(r_cmd), os.dup(w_out)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
+
+        cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--no-first-run", "--disable-extensions", f"--user-data-dir={profile}",
+               "--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={self.netlog}",
+               "--remote-debugging-pipe", "--window-size=1280,1600", "about:blank"]
+        self.proc = subprocess.Popen(cmd, preexec_fn=child_fds, close_fds=False,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(r_cmd)
+        os.close(w_out)
+        self._buf = b""
+        self._id = 0
+        self.events = []
+
+    def send(self, method, params=None, session=None, timeout=30):
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(self._w_cmd, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while b"\0" not in self._buf:
+                chunk = os.read(self._r_out, 1 << 16)
+                if not chunk:
+                    raise RuntimeError("chromium closed the DevTools pipe")
+                self._buf += chunk
+            raw, self._buf = self._buf.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+            self.events.append(reply)
+        raise TimeoutError(method)
+
+    def load(self, url):
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        s = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.send("Network.enable", session=s)
+        self.send("Page.enable", session=s)
+        self.send("Page.navigate", {"url": url}, session=s)
+        for _ in range(300):
+            state = self.evaluate(s, "document.readyState")
+            if state == "complete":
+                break
+            time.sleep(0.05)
+        return s
+
+    def evaluate(self, session, expression):
+        res = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                             "awaitPromise": True}, session=session)
+        return res["result"].get("value")
+
+    def page_requests(self):
+        return [e["params"]["request"]["url"] for e in self.events
+                if e.get("method") == "Network.requestWillBeSent"]
+
+    def close(self):
+        try:
+            self.send("Browser.close", timeout=10)
+        except (RuntimeError, OSError, TimeoutError):
+            pass
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._w_cmd)
+        os.close(self._r_out)
+
+    def document_requests(self):
+        """URLs of network requests a document started (browser housekeeping has no initiator)."""
+        data = json.loads(Path(self.netlog).read_text())
+        types = {v: k for k, v in data["constants"]["logEventTypes"].items()}
+        urls = []
+        for e in data["events"]:
+            p = e.get("params") or {}
+            if (types.get(e["type"]) == "URL_REQUEST_START_JOB" and "url" in p
+                    and p.get("initiator") != "not an origin"):
+                urls.append(p.get("url"))
+        return urls
+
+
+def _browse(page):
+    with tempfile.TemporaryDirectory() as profile:
+        browser = _Chromium(profile)
+        try:
+            s = browser.load(page.resolve().as_uri())
+            images = browser.evaluate(s, """Promise.all(Array.from(document.images).map(
+                i => i.decode().then(() => [i.naturalWidth, i.naturalHeight],
+                                     () => [0, 0])))""")
+            shot = base64.b64decode(browser.send("Page.captureScreenshot", {"format": "png"},
+                                                 session=s)["data"])
+            requests = browser.page_requests()
+        finally:
+            browser.close()
+        return images, shot, requests, browser.document_requests()
+
+
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                    reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@needs_chromium
+def test_report_in_headless_chromium(analysis):
+    import matplotlib.image as mpimg
+
+    result, _ = analysis
+    page = result.index
+    images, shot, requests, net = _browse(page)
+    n_img = page.read_text().count('<img class="figure"')
+    assert n_img >= 4                                      # DFG, model, map overlay, CX map
+    assert len(images) == n_img
+    assert all(w > 50 and h > 50 for w, h in images), images
+    pixels = mpimg.imread(io.BytesIO(shot))
+    assert pixels.shape[0] > 500 and pixels.shape[1] > 500
+    assert pixels[..., :3].std() > 0.05                   # not a blank page
+    assert len(np.unique(pixels[..., :3].reshape(-1, 3), axis=0)) > 50
+    assert requests and all(u.startswith(("file://", "data:")) for u in requests), requests
+    assert net == [], net                                  # nothing left the machine
+
+
+@needs_chromium
+def test_browser_check_catches_an_external_request(tmp_path):
+    page = tmp_path / "leak.html"
+    page.write_text('<html><body><p>x</p><img src="https://example.org/pixel.png"></body></html>')
+    images, _, requests, net = _browse(page)
+    assert images == [[0, 0]]                              # the image did not load
+    assert "https://example.org/pixel.png" in requests
+    assert "https://example.org/pixel.png" in net
