@@ -156,6 +156,16 @@ def _pseudonymized(raw, m):
     return work
 
 
+def _pick(series, mask):
+    """Values of ``series`` at a boolean mask or positions, as objects (converts only those rows)."""
+    series = series.reset_index(drop=True)
+    if isinstance(mask, np.ndarray) and mask.dtype == bool:
+        if not mask.any():
+            return np.empty(0, dtype=object)
+        return series[mask].to_numpy(dtype=object)
+    return series.iloc[mask].to_numpy(dtype=object)
+
+
 def _as_text(series):
     """Text with surrounding spaces stripped and blanks missing; also which values were stripped."""
     text = series if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object else series.astype("str")
@@ -170,11 +180,11 @@ def _required_text(frame, column, check, ledger, rows=None, *, whitespace=True):
     text, changed = _as_text(frame[column])
     rows = np.arange(len(frame)) if rows is None else rows
     missing = text.isna().to_numpy()
-    ledger.add(rows[missing], column=column, check=check, values=frame[column].to_numpy()[missing],
+    ledger.add(rows[missing], column=column, check=check, values=_pick(frame[column], missing),
                outcome="quarantined", action="quarantined")
     if whitespace:
         fix = changed & ~missing
-        ledger.add(rows[fix], column=column, check="whitespace", values=frame[column].to_numpy()[fix],
+        ledger.add(rows[fix], column=column, check="whitespace", values=_pick(frame[column], fix),
                    outcome="repaired", action="stripped surrounding spaces")
     return text
 
@@ -206,7 +216,6 @@ def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column
     """
     values = values.reset_index(drop=True)
     rows = np.arange(len(values)) if rows is None else rows
-    raw = values.to_numpy(dtype=object)
     utc = np.full(len(values), _NAT, dtype=np.int64)
     if pd.api.types.is_datetime64_any_dtype(values):
         blank = values.isna().to_numpy()
@@ -215,7 +224,8 @@ def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column
         if values.dt.tz is not None:
             utc[~blank] = ns[~blank]
         elif (~blank).any():
-            utc[~blank] = _localize(ns[~blank], timezone, column, ledger, rows[~blank], raw[~blank])
+            where = np.flatnonzero(~blank)
+            utc[where] = _localize(ns[where], timezone, column, ledger, rows[where], values, where)
     elif fmt in _EPOCH_UNITS:
         text, _ = _as_text(values)
         blank = text.isna().to_numpy()
@@ -254,27 +264,30 @@ def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column
             if offset:
                 utc[idx[ok]] = ns[ok]
             elif ok.any():
-                utc[idx[ok]] = _localize(ns[ok], timezone, column, ledger, rows[idx[ok]], raw[idx[ok]])
+                utc[idx[ok]] = _localize(ns[ok], timezone, column, ledger, rows[idx[ok]], values, idx[ok])
         bad = ~blank & (utc == _NAT)
         if ledger is not None and repaired_fmt.any():
-            ledger.add(rows[repaired_fmt], column=column, check="timestamp_format", values=raw[repaired_fmt],
+            ledger.add(rows[repaired_fmt], column=column, check="timestamp_format", values=_pick(values, repaired_fmt),
                        outcome="repaired", action=f"read as ISO 8601 (format {fmt!r} did not match)")
     lo = pd.Timestamp(f"{_MIN_YEAR}-01-01").value
     hi = pd.Timestamp(f"{_MAX_YEAR + 1}-01-01").value
     implausible = (utc != _NAT) & ((utc < lo) | (utc >= hi))
     if ledger is not None:
-        ledger.add(rows[blank], column=column, check=missing_check, values=raw[blank],
+        ledger.add(rows[blank], column=column, check=missing_check, values=_pick(values, blank),
                    outcome=missing_outcome, action=missing_outcome)
-        ledger.add(rows[bad], column=column, check="unparseable_timestamp", values=raw[bad], outcome="quarantined",
-                   action=f"quarantined: not {fmt or 'ISO 8601'} nor ISO 8601")
-        ledger.add(rows[implausible], column=column, check="implausible_timestamp", values=raw[implausible],
+        ledger.add(rows[bad], column=column, check="unparseable_timestamp", values=_pick(values, bad),
+                   outcome="quarantined", action=f"quarantined: not {fmt or 'ISO 8601'} nor ISO 8601")
+        ledger.add(rows[implausible], column=column, check="implausible_timestamp", values=_pick(values, implausible),
                    outcome="quarantined", action=f"quarantined: outside {_MIN_YEAR}-{_MAX_YEAR}")
     utc[implausible] = _NAT
     return _utc_series(utc)
 
 
-def _localize(naive_ns, timezone, column, ledger, rows, raw):
-    """Local wall-clock times (int64 ns) in ``timezone`` -> UTC int64 ns, repairing DST problems."""
+def _localize(naive_ns, timezone, column, ledger, rows, values, positions):
+    """Local wall-clock times (int64 ns) in ``timezone`` -> UTC int64 ns, repairing DST problems.
+
+    ``values``/``positions`` give the raw input value of each time, for the ledger.
+    """
     if timezone in (None, "UTC"):
         return naive_ns
     naive = pd.DatetimeIndex(naive_ns.view("datetime64[ns]"))
@@ -288,7 +301,7 @@ def _localize(naive_ns, timezone, column, ledger, rows, raw):
         fixed = sub.tz_localize(timezone, ambiguous=std, nonexistent="shift_forward")
         out[trouble] = fixed.tz_convert("UTC").tz_localize(None).to_numpy().view("int64")
         if ledger is not None:
-            t_rows, t_raw = rows[trouble], raw[trouble]
+            t_rows, t_raw = rows[trouble], _pick(values, positions[trouble])
             ledger.add(t_rows[nonexistent], column=column, check="nonexistent_local_time", values=t_raw[nonexistent],
                        outcome="repaired", action=f"shifted forward past the daylight-saving gap in {timezone}")
             ledger.add(t_rows[~nonexistent], column=column, check="ambiguous_local_time",
@@ -297,14 +310,14 @@ def _localize(naive_ns, timezone, column, ledger, rows, raw):
     return out
 
 
-def _duplicates(raw, ledger, m, *, case=None, ts=None):
+def _duplicates(raw, ledger, m, *, codes=None, ts_ns=None):
     """Flag rows that repeat an earlier row in every column.
 
     An exact duplicate shares its case and time with the row it repeats, so when those are known
     only rows sharing both are compared in full (work grows with the candidates, not the rows).
     """
-    if case is not None and ts is not None:
-        key = pd.DataFrame({"c": pd.factorize(case)[0], "t": ts.array.asi8})
+    if codes is not None and ts_ns is not None:
+        key = pd.DataFrame({"c": codes, "t": ts_ns})
         candidates = np.flatnonzero(key.duplicated(keep=False).to_numpy())
     else:
         candidates = np.arange(len(raw))
@@ -382,29 +395,37 @@ def _from_events(raw, m, ledger):
         if unknown.any():
             outcome = "quarantined" if m.unknown == "quarantine" else "kept"
             ledger.add(rows[unknown], column=m.activity, check="unknown_activity",
-                       values=activity.to_numpy()[unknown], outcome=outcome,
+                       values=_pick(activity, unknown), outcome=outcome,
                        action=f"{outcome} (activities.unknown: {m.unknown})")
-    _duplicates(raw, ledger, m, case=case, ts=ts)
-    events = pd.DataFrame({C.CASE: case, C.ACTIVITY: activity, C.TIMESTAMP: ts, **_base_columns(raw, m)})
-    events[C.TICKET] = case
-    events[C.SOURCE_ROW] = rows
-    events = events[~ledger.quarantined_rows()]
-    _flag_out_of_order(events, ledger, m.timestamp)
-    return _numeric_attributes(events.reset_index(drop=True), ledger, m)
+    codes = pd.factorize(case, sort=True)[0]  # once: duplicates, order checks, sorting, case attributes
+    ts_ns = ts.array.asi8
+    _duplicates(raw, ledger, m, codes=codes, ts_ns=ts_ns)
+    kept = np.flatnonzero(~ledger.quarantined_rows())
+    _flag_out_of_order(codes[kept], ts_ns[kept], kept, ledger, m.timestamp)
+    # the events are built once, directly in their final order: case, then time, then input row
+    sel = kept[np.lexsort((kept, ts_ns[kept], codes[kept]))]
+    columns = {C.CASE: case, C.ACTIVITY: activity, C.TIMESTAMP: ts, **_base_columns(raw, m)}
+    events = pd.DataFrame({k: v.array.take(sel) for k, v in columns.items()})
+    events[C.TICKET] = events[C.CASE]
+    events[C.SOURCE_ROW] = sel
+    events["__case"] = codes[sel]
+    return _numeric_attributes(events, ledger, m)
 
 
-def _flag_out_of_order(events, ledger, column):
-    """Rows earlier than an earlier row of their case (in input order) are repaired by sorting."""
-    if events.empty:
+def _flag_out_of_order(codes, ts_ns, rows, ledger, column):
+    """Rows earlier than an earlier row of their case (in input order) are repaired by sorting.
+
+    ``codes``, ``ts_ns`` and ``rows`` describe the usable rows in input order.
+    """
+    if len(rows) == 0:
         return
-    ts = events[C.TIMESTAMP].astype("int64")
-    prev_max = ts.groupby(events[C.CASE].to_numpy(), sort=False).cummax()
-    prev_max = prev_max.groupby(events[C.CASE].to_numpy(), sort=False).shift()
+    ts = pd.Series(ts_ns)
+    prev_max = ts.groupby(codes, sort=False).cummax().groupby(codes, sort=False).shift()
     late = (ts < prev_max).to_numpy()
     if late.any():
-        ledger.add(events[C.SOURCE_ROW].to_numpy()[late], column=column, check="out_of_order",
-                   values=events[C.TIMESTAMP].astype("string").to_numpy()[late], outcome="repaired",
-                   action="moved into time order")
+        shown = pd.DatetimeIndex(ts_ns[late].view("datetime64[ns]"), tz="UTC").astype(str)
+        ledger.add(rows[late], column=column, check="out_of_order", values=np.asarray(shown, dtype=object),
+                   outcome="repaired", action="moved into time order")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +453,8 @@ def _from_updates(raw, m, ledger):
     case = _required_text(raw, m.case_id, "missing_case_id", ledger)
     ts = parse_timestamps(raw[m.timestamp], fmt=m.timestamp_format, timezone=m.timezone, dayfirst=m.dayfirst,
                           column=m.timestamp, ledger=ledger, rows=rows)
-    _duplicates(raw, ledger, m, case=case, ts=ts)
+    codes = pd.factorize(case, sort=True)[0]
+    _duplicates(raw, ledger, m, codes=codes, ts_ns=ts.array.asi8)
     keep = ~ledger.quarantined_rows()
     snap = pd.DataFrame({C.CASE: case, C.TIMESTAMP: ts, C.SOURCE_ROW: rows})
     base = _base_columns(raw, m)
@@ -442,10 +464,11 @@ def _from_updates(raw, m, ledger):
     for t in m.track:
         tracked[t.column], _ = _as_text(raw[t.column])
         snap["__t_" + t.column] = tracked[t.column]
+    snap["__case"] = codes
     snap = snap[keep]
-    _flag_out_of_order(snap, ledger, m.timestamp)
-    codes = pd.factorize(snap[C.CASE])[0]
-    order = np.lexsort((snap[C.SOURCE_ROW].to_numpy(), snap[C.TIMESTAMP].astype("int64").to_numpy(), codes))
+    _flag_out_of_order(snap["__case"].to_numpy(), snap[C.TIMESTAMP].array.asi8, snap[C.SOURCE_ROW].to_numpy(),
+                       ledger, m.timestamp)
+    order = np.lexsort((snap[C.SOURCE_ROW].to_numpy(), snap[C.TIMESTAMP].array.asi8, snap["__case"].to_numpy()))
     snap = snap.iloc[order].reset_index(drop=True)
     first = (snap[C.CASE] != snap[C.CASE].shift()).fillna(True).to_numpy(dtype=bool)
 
@@ -472,7 +495,7 @@ def _from_updates(raw, m, ledger):
                 events[col] = events["__t_" + t.column]
     events = events.sort_values([C.SOURCE_ROW, "__order"], kind="stable")
     events[C.TICKET] = events[C.CASE]
-    drop = [c for c in events.columns if c.startswith("__")]
+    drop = [c for c in events.columns if c.startswith("__") and c != "__case"]
     return _numeric_attributes(events.drop(columns=drop).reset_index(drop=True), ledger, m)
 
 
@@ -561,23 +584,37 @@ def _apply_activity_dictionary(events, m):
     return events
 
 
+def _case_codes(events):
+    if "__case" in events:
+        return events["__case"].to_numpy()
+    return pd.factorize(events[C.CASE], sort=True)[0]
+
+
 def _case_attributes(events, raw, m, ledger):
+    """``case:<name>`` columns: the case's first value in time; other values are reported as repaired."""
     case_attributes = dict(m.case_attributes)
     if m.customer:
         case_attributes["customer"] = m.customer
     if not case_attributes or events.empty:
         return events
+    cc = _case_codes(events)
+    order = np.lexsort((np.arange(len(events)), events[C.TIMESTAMP].array.asi8, cc))
+    first_pos = np.empty(cc.max() + 1, dtype=np.int64)
+    first_pos[cc[order[::-1]]] = order[::-1]  # the earliest event of each case wins
+    src = events[C.SOURCE_ROW].to_numpy()
     for name, col in case_attributes.items():
-        values, _ = _as_text(raw[col])
-        values = values.to_numpy()[events[C.SOURCE_ROW].to_numpy()]
-        per_event = pd.Series(values, index=events.index, dtype="string")
-        first = per_event.groupby(events[C.CASE].to_numpy(), sort=False).transform("first")
-        differs = (per_event.fillna("\0") != first.fillna("\0")).to_numpy()
+        text, _ = _as_text(raw[col])
+        vcodes, uniques = pd.factorize(text)
+        ev = vcodes[src]
+        first = ev[first_pos[cc]]
+        differs = ev != first
         if differs.any():
-            ledger.add(events[C.SOURCE_ROW].to_numpy()[differs], column=col, check="case_attribute_varies",
-                       values=per_event.to_numpy()[differs], outcome="repaired",
-                       action=[f"case:{name} set to the case's first value {v!r}" for v in first.to_numpy()[differs]])
-        events["case:" + name] = first.to_numpy()
+            firsts = np.asarray(uniques, dtype=object)[first[differs]] if len(uniques) else first[differs]
+            ledger.add(src[differs], column=col, check="case_attribute_varies",
+                       values=_pick(text, src[differs]), outcome="repaired",
+                       action=[f"case:{name} set to the case's first value {v!r}" for v in firsts])
+        events["case:" + name] = pd.Categorical.from_codes(first, categories=uniques).astype("str") \
+            if len(uniques) else pd.Series(np.nan, index=events.index, dtype="str")
     return events
 
 
@@ -601,26 +638,30 @@ def _customer_journeys(events, m, ledger):
     new = (prev_end.isna() | ((tickets["start"].astype("int64") - prev_end) > gap_ns)).to_numpy()
     journey = pd.Series(new.astype(np.int64), index=tickets.index).groupby(tickets["customer"].to_numpy()).cumsum()
     tickets["journey"] = tickets["customer"].astype(str) + "#" + journey.astype(str)
-    events[C.CASE] = events[C.TICKET].map(dict(zip(tickets[C.TICKET], tickets["journey"]))).astype("string")
-    return events
+    events[C.CASE] = events[C.TICKET].map(dict(zip(tickets[C.TICKET], tickets["journey"]))).astype("str")
+    return events.drop(columns="__case", errors="ignore")
 
 
 def _finish(events):
-    """Sort by case then time (ties in input order) and set the output dtypes."""
+    """Sort by case then time (ties keep their order) and set the output dtypes."""
     if events.empty:
         cols = [C.CASE, C.ACTIVITY, C.TIMESTAMP, C.TICKET, C.SOURCE_ROW]
-        out = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+        out = pd.DataFrame({c: pd.Series(dtype="str") for c in cols})
         out[C.TIMESTAMP] = pd.Series(dtype="datetime64[ns, UTC]")
         out[C.SOURCE_ROW] = pd.Series(dtype="int64")
         return out
-    codes, _ = pd.factorize(events[C.CASE], sort=True)
-    ts = events[C.TIMESTAMP].astype("datetime64[ns, UTC]")
-    order = np.lexsort((np.arange(len(events)), ts.astype("int64").to_numpy(), codes))
-    out = events.iloc[order].reset_index(drop=True)
-    out[C.TIMESTAMP] = out[C.TIMESTAMP].astype("datetime64[ns, UTC]")
+    cc = _case_codes(events)
+    events = events.drop(columns="__case", errors="ignore")
+    events[C.TIMESTAMP] = events[C.TIMESTAMP].astype("datetime64[ns, UTC]")
+    t = events[C.TIMESTAMP].array.asi8
+    dc, dt = np.diff(cc), np.diff(t)
+    if not np.all((dc > 0) | ((dc == 0) & (dt >= 0))):
+        order = np.lexsort((np.arange(len(events)), t, cc))
+        events = events.iloc[order]
+    out = events.reset_index(drop=True)
     out[C.SOURCE_ROW] = out[C.SOURCE_ROW].astype("int64")
     for col in out.columns:  # one text dtype throughout: pandas' default str (missing = NaN)
-        if isinstance(out[col].dtype, pd.StringDtype) or out[col].dtype == object:
+        if out[col].dtype == object or (isinstance(out[col].dtype, pd.StringDtype) and out[col].dtype != "str"):
             out[col] = out[col].astype("str")
     first = [C.CASE, C.ACTIVITY, C.TIMESTAMP]
     return out[first + [c for c in out.columns if c not in first]]
