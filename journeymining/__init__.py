@@ -9,6 +9,18 @@ __version__ = "0.1.0"
 
 from . import _columns as columns  # noqa: F401
 from .analyze import Analysis, analyze  # noqa: F401
+from .clustering import (  # noqa: F401
+    ClusteringError,
+    VariantClusterer,
+    edit_distance_matrix,
+    plot_cluster_maps,
+    plot_cluster_sizes,
+    plot_variant_embedding,
+    pm4py_cluster_labels,
+    profile_clusters,
+    score_clusters,
+    weighted_silhouette,
+)
 from .cohorts import CohortComparison, compare_cohorts, detect_drift  # noqa: F401
 from .conformance import Conformance, compare_to_map  # noqa: F401
 from .cx_map import cx_map_table, plot_cx_map  # noqa: F401

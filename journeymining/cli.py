@@ -95,7 +95,13 @@ def cmd_compare(args):
 def cmd_cluster(args):
     from .clustering import cluster_main
 
-    cluster_main(args.events, args.out, n_clusters=args.n_clusters, random_state=args.random_state)
+    include = tuple(x.strip() for x in args.include.split(",") if x.strip())
+    written = cluster_main(args.events, args.out, encoding=args.encoding, method=args.method,
+                           n_clusters=args.n_clusters, max_clusters=args.max_clusters, binary=not args.counts,
+                           include=include, random_state=args.random_state, journey_map=args.map,
+                           score=args.score, figures=not args.no_figures)
+    for path in written.values():
+        print(f"wrote {path}")
     return 0
 
 
@@ -170,6 +176,16 @@ def build_parser():
     p.add_argument("--out", required=True)
     p.add_argument("--n-clusters", default="auto", help="number of clusters or 'auto' (default)")
     p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--encoding", choices=["profile", "transitions", "ngrams", "edit_distance"], default="profile")
+    p.add_argument("--method", choices=["kmeans", "agglomerative", "hdbscan", "dbscan"], default="kmeans")
+    p.add_argument("--max-clusters", type=int, default=8)
+    p.add_argument("--counts", action="store_true", help="count activities instead of presence/absence")
+    p.add_argument("--include", default="activities",
+                   help="comma-separated: activities,channels,durations,case:<attribute>")
+    p.add_argument("--map", default=None, help="intended journey map (YAML): adds conformance to profiles.csv")
+    p.add_argument("--score", action="store_true",
+                   help="also write scores.csv (per-cluster models vs no clustering and pm4py.cluster_log)")
+    p.add_argument("--no-figures", action="store_true")
     p.set_defaults(func=cmd_cluster)
 
     p = sub.add_parser("generate", help="seeded synthetic support tickets with ground truth")

@@ -1,0 +1,463 @@
+"""Tests of journeymining.clustering: hand-computed tiny logs, the sklearn contract, error paths,
+and recovery of planted personas on generated logs (compared with adjusted Rand, never raw ids)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import adjusted_rand_score
+
+from journeymining import _columns as C
+from journeymining.clustering import (
+    ClusteringError,
+    VariantClusterer,
+    _weighted_average_linkage,
+    _cut,
+    cluster_main,
+    edit_distance_matrix,
+    plot_cluster_maps,
+    plot_cluster_sizes,
+    plot_variant_embedding,
+    profile_clusters,
+    score_clusters,
+    weighted_silhouette,
+)
+from journeymining.errors import EventLogError
+
+T0 = pd.Timestamp("2024-03-01 08:00", tz="UTC")
+
+
+def make_log(paths, **columns):
+    """Log from {case: "abc"} (one letter = one activity, one hour apart); extra per-case columns."""
+    rows = []
+    for case, path in paths.items():
+        for i, act in enumerate(path):
+            row = {C.CASE: case, C.ACTIVITY: act, C.TIMESTAMP: T0 + pd.Timedelta(hours=i)}
+            for col, per_case in columns.items():
+                value = per_case[case]
+                row[col] = value[i] if isinstance(value, (list, tuple)) else value
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# three obviously different kinds of journey, each with a slight variation
+THREE_KINDS = {**{f"a{i}": "abc" for i in range(5)}, "a5": "abcc", "a6": "abcc",
+               **{f"x{i}": "xyz" for i in range(5)}, "x5": "xyzz", "x6": "xyzz",
+               **{f"p{i}": "pqr" for i in range(5)}, "p5": "pqrr", "p6": "pqrr"}
+THREE_TRUTH = [case[0] for case in THREE_KINDS]
+
+
+# --------------------------------------------------------------------------------------------
+# distances and criterion, by hand
+# --------------------------------------------------------------------------------------------
+def test_edit_distance_by_hand():
+    d = edit_distance_matrix([tuple("kitten"), tuple("sitting"), (), ("a", "b")])
+    # kitten -> sitting: 2 substitutions + 1 insertion = 3, over the longer length 7
+    assert d[0, 1] == pytest.approx(3 / 7)
+    assert d[1, 0] == pytest.approx(3 / 7)
+    assert d[2, 3] == pytest.approx(1.0)  # two insertions / 2
+    assert d[0, 3] == pytest.approx(6 / 6)  # no common letter at all: 6 edits / 6
+    assert np.diag(d).tolist() == [0, 0, 0, 0]
+    # rectangular form; activities are whole names, not letters
+    d2 = edit_distance_matrix([("Open", "Chat", "Close")], [("Open", "Close"), ("Open", "Mail", "Close")])
+    assert d2.shape == (1, 2)
+    assert d2[0].tolist() == pytest.approx([1 / 3, 1 / 3])
+
+
+def test_edit_distance_long_and_short_mixed():
+    seqs = [tuple("ab" * 12), tuple("ab" * 11 + "c"), ("a",)]
+    d = edit_distance_matrix(seqs)
+    assert d[0, 1] == pytest.approx(2 / 24)  # "ab" -> "c": one deletion + one substitution
+    assert d[0, 2] == pytest.approx(23 / 24)
+
+
+def test_weighted_silhouette_by_hand():
+    # clusters {0,1} and {2,3}; D01 = D23 = 1, D02 = D12 = 2, D03 = D13 = 6; weights 1, 1, 3, 1
+    D = np.array([[0, 1, 2, 6], [1, 0, 2, 6], [2, 2, 0, 1], [6, 6, 1, 0]], float)
+    # s0 = s1: a = 1, b = (3*2 + 1*6) / 4 = 3 -> 2/3; s2: a = 1, b = 2 -> 1/2; s3: a = 1, b = 6 -> 5/6
+    expected = (2 / 3 + 2 / 3 + 3 * 0.5 + 5 / 6) / 6
+    assert weighted_silhouette(D, [0, 0, 1, 1], [1, 1, 3, 1]) == pytest.approx(expected)
+    # a variant alone in its cluster scores 0; noise (-1) is left out
+    D3 = np.array([[0, 1, 3], [1, 0, 5], [3, 5, 0]], float)
+    assert weighted_silhouette(D3, [0, 0, 1], [2, 1, 1]) == pytest.approx((2 * 2 / 3 + 0.8) / 4)
+    assert weighted_silhouette(D3, [0, 0, -1], [2, 1, 1]) != weighted_silhouette(D3, [0, 0, 1], [2, 1, 1])
+    assert np.isnan(weighted_silhouette(D3, [0, 0, -1], [2, 1, 1]))
+    # every variant its own cluster: 0, however frequent the variants are
+    assert weighted_silhouette(D3, [0, 1, 2], [50, 50, 50]) == 0.0
+
+
+def test_weighted_average_linkage_by_hand():
+    # points on a line: A=0, B=1, C=3, D=5.5; A and B merge first (distance 1).
+    x = np.array([0.0, 1.0, 3.0, 5.5])
+    D = np.abs(x[:, None] - x[None, :])
+    # AB-C distance = (wA*3 + wB*2) / (wA + wB); C-D = 2.5
+    # wA=1, wB=10 -> 23/11 = 2.09 < 2.5: C joins AB, D alone
+    m = _weighted_average_linkage(D, np.array([1, 10, 1, 1]))
+    assert adjusted_rand_score(_cut(m, 4, 2), [0, 0, 0, 1]) == 1.0
+    # wA=10, wB=1 -> 32/11 = 2.91 > 2.5: C joins D
+    m = _weighted_average_linkage(D, np.array([10, 1, 1, 1]))
+    assert adjusted_rand_score(_cut(m, 4, 2), [0, 0, 1, 1]) == 1.0
+    # last merge: mean over the 11 x 2 case pairs of {A x10, B} x {C, D}
+    last = (10 * 3 + 10 * 5.5 + 1 * 2 + 1 * 4.5) / 22
+    assert [d for _, _, d in m] == pytest.approx([1.0, 2.5, last])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_weighted_linkage_equals_average_linkage_on_cases(seed):
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+
+    rng = np.random.default_rng(seed)
+    points = rng.normal(size=(7, 2)) * [3, 1]
+    weights = rng.integers(1, 4, size=7)
+    expanded = np.repeat(points, weights, axis=0)
+    ref = fcluster(linkage(pdist(expanded), "average"), 3, "maxclust")
+    D = np.sqrt(((points[:, None] - points[None]) ** 2).sum(-1))
+    ours = np.repeat(_cut(_weighted_average_linkage(D, weights), 7, 3), weights)
+    assert adjusted_rand_score(ref, ours) == 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# the estimator on tiny logs
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("encoding,method", [
+    ("profile", "kmeans"), ("transitions", "kmeans"), ("ngrams", "kmeans"),
+    ("profile", "agglomerative"), ("edit_distance", "agglomerative"), ("transitions", "agglomerative"),
+])
+def test_three_kinds_give_three_clusters(encoding, method):
+    log = make_log(THREE_KINDS)
+    model = VariantClusterer(encoding, method=method, binary=False, random_state=0).fit(log)
+    assert model.n_clusters_ == 3
+    assert adjusted_rand_score(THREE_TRUTH, model.labels_.loc[list(THREE_KINDS)]) == 1.0
+    # the criterion was computed for k = 2 .. 5 (6 variants -> at most 5) and k = 3 is the best
+    assert model.criterion_["k"].tolist() == [2, 3, 4, 5]
+    assert model.criterion_.set_index("k")["silhouette"].idxmax() == 3
+
+
+def test_binary_profiles_ignore_repetitions():
+    log = make_log(THREE_KINDS)
+    # binary=True: abc and abcc are the same point, so there are 3 distinct points; the criterion
+    # counts each point once and stops at k = 3 - 1 (k = 3 would make every point a singleton)
+    model = VariantClusterer(random_state=0).fit(log)
+    assert model.criterion_["k"].tolist() == [2]
+    assert model.n_clusters_ == 2
+    assert model._X.max() == 1.0
+    fixed = VariantClusterer(n_clusters=3, random_state=0).fit(log)
+    assert adjusted_rand_score(THREE_TRUTH, fixed.labels_.loc[list(THREE_KINDS)]) == 1.0
+    counts = VariantClusterer(binary=False, n_clusters=2, random_state=0).fit(log)
+    assert counts._X.max() == 2.0
+
+
+def test_criterion_counts_each_distinct_point_once():
+    # 4 variants but 2 distinct binary profiles {a, b} and {x, y}: silhouette over 2 points
+    log = make_log({"t1": "ab", "t2": "abb", "t3": "xy", "t4": "xyy", "t5": "xy"})
+    model = VariantClusterer(random_state=0).fit(log)
+    assert model.criterion_.empty and model.n_clusters_ == 2  # 2 points: each its own cluster
+    assert adjusted_rand_score([0, 0, 1, 1, 1], model.labels_) == 1.0
+
+
+def test_density_methods_on_three_kinds():
+    log = make_log(THREE_KINDS)
+    db = VariantClusterer("edit_distance", method="dbscan", eps=0.4, min_cluster_size=3).fit(log)
+    assert db.n_clusters_ == 3
+    assert adjusted_rand_score(THREE_TRUTH, db.labels_.loc[list(THREE_KINDS)]) == 1.0
+    hd = VariantClusterer("edit_distance", method="hdbscan", min_cluster_size=2).fit(log)
+    assert hd.n_clusters_ == 3
+    assert adjusted_rand_score(THREE_TRUTH, hd.labels_.loc[list(THREE_KINDS)]) == 1.0
+    # DBSCAN weighs cases: with 8 cases needed around a core, no variant (7 cases) is dense
+    noise = VariantClusterer("edit_distance", method="dbscan", eps=0.4, min_cluster_size=8).fit(log)
+    assert noise.n_clusters_ == 0
+    assert set(noise.labels_) == {-1}
+
+
+def test_labels_map_back_to_cases_variants_and_customers():
+    paths = {"t1": "ab", "t2": "ab", "t3": "ab", "t4": "xy", "t5": "xy", "t6": "xyz"}
+    customers = {"t1": "ann", "t2": "bob", "t3": "cid", "t4": "ann", "t5": "ann", "t6": "bob"}
+    log = make_log(paths, **{C.CUSTOMER: customers})
+    model = VariantClusterer(n_clusters=2, random_state=0).fit(log)
+    assert model.labels_.index.tolist() == list(paths)
+    assert model.labels_.index.name == C.CASE
+    # cluster 0 is the larger one (3 cases of "ab" vs ... 3 cases of xy/xyz: tie -> most frequent variant first)
+    table = model.variant_table_
+    assert table["variant"].tolist() == ["a → b", "x → y", "x → y → z"]
+    assert table["cluster"].tolist() == model.variant_labels_.tolist() == [0, 1, 1]
+    assert model.labels_.tolist() == [0, 0, 0, 1, 1, 1]
+    # ann: t1 (0), t4 (1), t5 (1) -> 1; bob: t2 (0), t6 (1) -> tie -> 0; cid -> 0
+    assert model.customer_labels_.to_dict() == {"ann": 1, "bob": 0, "cid": 0}
+    assert not hasattr(VariantClusterer().fit(make_log(paths)), "customer_labels_")
+
+
+def test_fit_is_deterministic_and_order_independent():
+    log = make_log(THREE_KINDS)
+    a = VariantClusterer(random_state=7).fit(log).labels_
+    b = VariantClusterer(random_state=7).fit(log.sample(frac=1, random_state=3)).labels_
+    assert a.equals(VariantClusterer(random_state=7).fit(log).labels_)
+    assert (b.loc[a.index] == a).all()
+
+
+def test_rare_variants_beyond_max_variants_go_to_nearest_medoid():
+    paths = {**{f"a{i}": "abc" for i in range(4)}, **{f"x{i}": "xyz" for i in range(4)},
+             "r1": "abcd", "r2": "xyzw"}
+    log = make_log(paths)
+    model = VariantClusterer("edit_distance", method="agglomerative", n_clusters=2,
+                             max_variants=2).fit(log)
+    lab = model.labels_
+    assert lab["r1"] == lab["a0"] != lab["r2"] == lab["x0"]
+
+
+def test_channels_separate_what_activities_cannot():
+    # "ab" and "ba" have the same activity profile; only the channel tells them apart
+    paths = {"c1": "ab", "c2": "ab", "c3": "ba", "c4": "ba"}
+    channel = {"c1": "chat", "c2": "chat", "c3": "phone", "c4": "phone"}
+    log = make_log(paths, **{C.CHANNEL: channel})
+    plain = VariantClusterer(n_clusters=2, random_state=0).fit(log)
+    assert plain.n_clusters_ == 1  # two identical points: k-means keeps one cluster
+    model = VariantClusterer(n_clusters=2, include=("activities", "channels"), random_state=0).fit(log)
+    assert adjusted_rand_score([0, 0, 1, 1], model.labels_) == 1.0
+    assert "channel: chat" in model.feature_names_
+
+
+def test_durations_and_case_attributes_as_features():
+    paths = {"c1": "ab", "c2": "ab", "c3": "ab", "c4": "ab"}
+    log = make_log(paths, **{"case:product": {"c1": "A", "c2": "A", "c3": "B", "c4": "B"}})
+    model = VariantClusterer(n_clusters=2, include=("case:product", "durations"), random_state=0).fit(log)
+    # a single variant: the cases of one variant always share a cluster
+    assert model.n_clusters_ == 1
+    assert model.feature_names_ == ["durations", "case:product=A", "case:product=B"]
+
+
+def test_predict_new_log_nearest_centroid_and_medoid():
+    log = make_log(THREE_KINDS)
+    new = make_log({"n1": "abcc", "n2": "xyzzz", "n3": "pqr", "n4": "pqrs"})
+    for model in (VariantClusterer(random_state=0), VariantClusterer("edit_distance", method="agglomerative")):
+        model.fit(log)
+        pred = model.predict(new)
+        assert pred.index.tolist() == ["n1", "n2", "n3", "n4"]
+        ref = model.labels_
+        assert pred.tolist() == [ref["a0"], ref["x0"], ref["p0"], ref["p0"]]
+        assert model.fit_predict(log).equals(model.labels_)
+
+
+def test_profiles_by_hand():
+    paths = {"t1": "ab", "t2": "abb", "t3": "xy"}
+    log = make_log(
+        paths,
+        **{C.CHANNEL: {"t1": ["chat", "chat"], "t2": ["chat", "e-mail", "e-mail"], "t3": "phone"},
+           C.GROUP: {"t1": ["L1", "L2"], "t2": ["L1", "L1", None], "t3": "L1"},
+           C.CSAT: {"t1": [np.nan, 4.0], "t2": [np.nan, np.nan, 2.0], "t3": np.nan},
+           C.CUSTOMER: {"t1": "ann", "t2": "ann", "t3": "bob"}})
+    prof = profile_clusters(log, pd.Series({"t1": 0, "t2": 0, "t3": 1}))
+    assert prof.index.tolist() == [0, 1]
+    p0 = prof.loc[0]
+    assert (p0["cases"], p0["share"], p0["customers"], p0["variants"]) == (2, pytest.approx(2 / 3), 1, 2)
+    # medoid of {ab, abb}: both at distance 1/3 from the other; tie -> the more frequent/first one
+    assert p0["representative"] == "a → b"
+    assert p0["representative_share"] == pytest.approx(0.5)
+    assert p0["events_mean"] == pytest.approx(2.5)
+    assert p0["channels"] == "chat 60%, e-mail 40%"
+    assert p0["throughput_h_median"] == pytest.approx(1.5)  # 1 h and 2 h
+    assert p0["handoffs_mean"] == pytest.approx(0.5)  # t1: L1 -> L2; t2: none (missing skipped)
+    assert p0["rework"] == pytest.approx(0.5)  # "abb" repeats b
+    assert p0["csat_mean"] == pytest.approx(3.0) and p0["csat_answered"] == 1.0
+    p1 = prof.loc[1]
+    assert (p1["cases"], p1["channels"], p1["representative"]) == (1, "phone 100%", "x → y")
+    assert np.isnan(p1["csat_mean"]) and p1["csat_answered"] == 0.0
+
+
+def test_profiles_with_a_journey_map():
+    from journeymining.journey_map import JourneyMap
+
+    jm = JourneyMap.from_dict({"name": "tiny", "goal": ["c"], "stages": [
+        {"name": "Do", "touchpoints": [{"activity": "a"}, {"activity": "b"}, {"activity": "c"}]}]})
+    log = make_log({"t1": "abc", "t2": "abc", "t3": "ab", "t4": "axc"})
+    prof = profile_clusters(log, pd.Series({"t1": 0, "t2": 0, "t3": 1, "t4": 1}), journey_map=jm)
+    assert prof["conforming"].tolist() == [1.0, 0.0]
+    # t3 drops off before the goal (and skips c); t4 has an unplanned step x
+    assert prof.loc[1, "deviations_per_case"] >= 1.0
+    assert prof.loc[0, "top_deviation"] == ""
+
+
+def test_score_clusters_by_hand():
+    log = make_log({"t1": "ab", "t2": "ab", "t3": "xy", "t4": "xy", "t5": "xyz"})
+    labels = pd.Series({"t1": 0, "t2": 0, "t3": 1, "t4": 1, "t5": 1})
+    scores = score_clusters(log, labels, noise_threshold=0.0)
+    assert scores["scope"].tolist() == ["cluster", "cluster", "clusters (case-weighted)", "no clustering",
+                                        "pm4py.cluster_log (case-weighted)", "pm4py.cluster_log",
+                                        "pm4py.cluster_log"]
+    own = scores[scores["scope"] == "cluster"].set_index("cluster")
+    assert own["cases"].tolist() == [2, 3]
+    # cluster 0 is the sequence a -> b: 3 places + 2 transitions, 4 arcs, replayed perfectly
+    assert own.loc[0, ["nodes", "arcs", "fitness", "precision"]].tolist() == [5, 4, 1.0, 1.0]
+    summary = scores.set_index("scope").loc["clusters (case-weighted)"]
+    assert summary["fitness"] == pytest.approx((2 * own.loc[0, "fitness"] + 3 * own.loc[1, "fitness"]) / 5)
+    assert summary["nodes"] == pytest.approx((2 * 5 + 3 * own.loc[1, "nodes"]) / 5)
+    whole = scores.set_index("scope").loc["no clustering"]
+    assert whole["nodes"] > summary["nodes"]
+    # silhouette on activity profiles: ab alone in its cluster -> 0; xy: a = 1, b = |ab - xy| = 2;
+    # xyz: a = 1, b = |ab - xyz| = sqrt(5); weights 2, 2, 1
+    assert summary["silhouette"] == pytest.approx((2 * 0 + 2 * 0.5 + 1 * (1 - 1 / np.sqrt(5))) / 5)
+    assert scores["cluster"].dtype == "Int64"
+
+
+# --------------------------------------------------------------------------------------------
+# scikit-learn contract (checked by hand: estimator_checks feeds arrays, not event logs)
+# --------------------------------------------------------------------------------------------
+def test_sklearn_contract():
+    params = dict(encoding="ngrams", ngram=3, binary=False, include=("activities", "channels"), method="agglomerative",
+                  n_clusters=4, max_clusters=5, eps=0.2, min_cluster_size=3, max_variants=50,
+                  random_state=11, case_id_key="c", activity_key="a", timestamp_key="t")
+    est = VariantClusterer(**params)
+    assert est.get_params() == params
+    assert vars(est) == params  # __init__ stores the parameters and nothing else
+    twin = clone(est)
+    assert twin.get_params() == params and twin is not est
+    # __init__ does not validate: errors surface in fit
+    bad = VariantClusterer(encoding="nope")
+    assert bad.encoding == "nope"
+    log = make_log(THREE_KINDS)
+    est = VariantClusterer(random_state=0)
+    assert est.fit(log) is est
+    fitted = [k for k in vars(est) if k.endswith("_") and not k.startswith("_")]
+    assert {"labels_", "variant_labels_", "variant_table_", "n_clusters_", "criterion_",
+            "cluster_profiles_", "medoids_", "cluster_centers_", "feature_names_"} <= set(fitted)
+    assert not any(k.endswith("_") for k in vars(clone(est)))
+    est.set_params(n_clusters=2)
+    assert est.fit(log).n_clusters_ == 2
+
+
+def test_predict_before_fit_raises():
+    with pytest.raises(NotFittedError, match="not fitted"):
+        VariantClusterer().predict(make_log({"t": "ab"}))
+    with pytest.raises(NotFittedError):
+        plot_variant_embedding(VariantClusterer())
+
+
+# --------------------------------------------------------------------------------------------
+# error paths
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("params,match", [
+    (dict(encoding="bag"), "encoding='bag' is not known"),
+    (dict(method="spectral"), "method='spectral' is not known"),
+    (dict(encoding="edit_distance", method="kmeans"), "method='kmeans' needs vectors"),
+    (dict(encoding="edit_distance", method="agglomerative", include=("activities", "channels")),
+     "compares activity sequences only"),
+    (dict(include=("activities", "colour")), r"unknown block\(s\) \['colour'\]"),
+    (dict(include=()), "selects no features"),
+    (dict(n_clusters=0), "n_clusters=0 must be 'auto' or an integer >= 1"),
+    (dict(n_clusters="many"), "n_clusters='many'"),
+    (dict(n_clusters=True), "n_clusters=True"),
+    (dict(max_clusters=1), "max_clusters=1 must be an integer >= 2"),
+    (dict(ngram=0), "ngram=0 must be an integer >= 1"),
+    (dict(eps=-1.0), "eps=-1.0 must be a positive number"),
+    (dict(min_cluster_size=0), "min_cluster_size=0"),
+    (dict(max_variants=1), "max_variants=1"),
+])
+def test_bad_parameters(params, match):
+    with pytest.raises(ClusteringError, match=match):
+        VariantClusterer(**params).fit(make_log({"t": "ab"}))
+
+
+def test_bad_logs():
+    with pytest.raises(EventLogError, match="needs an event log as a pandas DataFrame; got list"):
+        VariantClusterer().fit([("t", "a")])
+    log = make_log({"t": "ab"})
+    with pytest.raises(EventLogError, match="has no column 'time:timestamp'"):
+        VariantClusterer().fit(log.drop(columns=[C.TIMESTAMP]))
+    with pytest.raises(EventLogError, match="empty"):
+        VariantClusterer().fit(log.iloc[:0])
+    with pytest.raises(EventLogError, match="missing activities"):
+        VariantClusterer().fit(log.assign(**{C.ACTIVITY: [None, "b"]}))
+    with pytest.raises(ClusteringError, match="include asks for column 'channel'.*Columns present"):
+        VariantClusterer(include=("activities", "channels")).fit(log)
+    with pytest.raises(ClusteringError, match="'case:product'"):
+        VariantClusterer(include=("case:product",)).fit(log)
+
+
+def test_bad_labels():
+    log = make_log({"t1": "ab", "t2": "xy"})
+    with pytest.raises(ClusteringError, match="labels must be a pandas Series"):
+        profile_clusters(log, [0, 1])
+    with pytest.raises(ClusteringError, match=r"no cluster for 1 case\(s\) of the log \('t2'\)"):
+        score_clusters(log, pd.Series({"t1": 0}))
+    with pytest.raises(ClusteringError, match="missing"):
+        plot_cluster_maps(log, pd.Series({"t1": 0, "t2": np.nan}))
+
+
+def test_bad_figure_inputs():
+    with pytest.raises(ClusteringError, match="needs the profile_clusters"):
+        plot_cluster_sizes(pd.DataFrame({"x": [1]}))
+    model = VariantClusterer(n_clusters=2, random_state=0).fit(make_log(THREE_KINDS))
+    with pytest.raises(ClusteringError, match="method='umap' is not known"):
+        plot_variant_embedding(model, method="umap")
+
+
+# --------------------------------------------------------------------------------------------
+# figures and the command line
+# --------------------------------------------------------------------------------------------
+def test_figures():
+    log = make_log(THREE_KINDS)
+    model = VariantClusterer(n_clusters=3, random_state=0).fit(log)
+    fig = plot_cluster_sizes(model.cluster_profiles_)
+    assert len(fig.axes[0].patches) == 3
+    fig = plot_cluster_maps(log, model.labels_, ncols=3)
+    assert [ax.get_title() for ax in fig.axes] == [f"cluster {c}: 7 cases (33%)" for c in range(3)]
+    for method in ("pca", "mds", "tsne"):
+        fig = plot_variant_embedding(model, method=method)
+        assert len(fig.axes[0].collections[0].get_offsets()) == 6
+    fig = plot_variant_embedding(VariantClusterer("edit_distance", method="agglomerative").fit(log))
+    assert "MDS" in fig.axes[0].get_title()
+
+
+def test_cluster_main_writes_labels_profiles_and_figures(tmp_path):
+    log = make_log(THREE_KINDS, **{C.CUSTOMER: {c: f"cust-{c[0]}" for c in THREE_KINDS}})
+    events = tmp_path / "events.csv"
+    log.to_csv(events, index=False)
+    written = cluster_main(events, tmp_path / "out", n_clusters="3", random_state=0)
+    assert set(written) == {"labels", "profiles", "variants", "criterion", "cluster_sizes",
+                            "cluster_maps", "variant_embedding"}
+    labels = pd.read_csv(written["labels"])
+    assert labels.columns.tolist() == ["case", "customer", "cluster"]
+    assert sorted(labels["case"]) == sorted(THREE_KINDS)
+    assert adjusted_rand_score(labels["case"].str[0], labels["cluster"]) == 1.0
+    assert (labels["customer"] == "cust-" + labels["case"].str[0]).all()
+    profiles = pd.read_csv(written["profiles"])
+    assert profiles["cases"].tolist() == [7, 7, 7]
+    assert all(written[k].stat().st_size > 1000 for k in ("cluster_sizes", "cluster_maps", "variant_embedding"))
+    with pytest.raises(ClusteringError, match="n_clusters='lots'"):
+        cluster_main(events, tmp_path / "out2", n_clusters="lots")
+
+
+def test_cluster_main_with_map_and_scores(tmp_path):
+    events = tmp_path / "events.csv"
+    make_log({"t1": "abc", "t2": "abc", "t3": "ab", "t4": "xyz", "t5": "xyz"}).to_csv(events, index=False)
+    jm = tmp_path / "map.yaml"
+    jm.write_text("name: tiny\ngoal: [c]\nstages:\n  - name: Do\n    touchpoints:\n"
+                  "      - {activity: a}\n      - {activity: b}\n      - {activity: c}\n")
+    written = cluster_main(events, tmp_path / "out", n_clusters=2, journey_map=jm, score=True,
+                           figures=False, include="activities")
+    assert set(written) == {"labels", "profiles", "variants", "criterion", "scores"}
+    profiles = pd.read_csv(written["profiles"], index_col="cluster")
+    by_size = profiles.sort_values("cases")
+    # {t1, t2, t3} (abc, abc, ab: 2 of 3 conform) and {t4, t5} (x, y, z are not in the map)
+    assert by_size["cases"].tolist() == [2, 3]
+    assert by_size["conforming"].tolist() == pytest.approx([0.0, 2 / 3])
+    scores = pd.read_csv(written["scores"])
+    assert "no clustering" in scores["scope"].tolist()
+
+
+# --------------------------------------------------------------------------------------------
+# planted personas of the generator
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("encoding,method", [("profile", "kmeans"), ("edit_distance", "agglomerative")])
+def test_recovers_planted_personas(seed, encoding, method):
+    from journeymining.generator import generate_tickets
+
+    gen = generate_tickets(3000, random_state=seed, shapes=("log",))
+    model = VariantClusterer(encoding, method=method, random_state=seed).fit(gen.log)
+    truth = gen.truth.set_index("case")["persona"]
+    ari = adjusted_rand_score(truth.loc[model.labels_.index], model.labels_)
+    assert ari >= 0.9, f"seed {seed}: ARI {ari:.3f}"
+    if method == "kmeans":  # four personas, four clusters
+        assert model.n_clusters_ == 4
