@@ -91,18 +91,6 @@ def _close(figures):
         plt.close(fig)
 
 
-def _top_edges(dfg, max_edges):
-    """The ``max_edges`` most frequent edges, with the start/end rows of their activities."""
-    from .discovery import END, START
-
-    inner = dfg[(dfg["source"] != START) & (dfg["target"] != END)]
-    inner = inner.sort_values("frequency", ascending=False, kind="stable").head(max_edges)
-    acts = set(inner["source"]) | set(inner["target"])
-    starts = dfg[(dfg["source"] == START) & dfg["target"].isin(acts)]
-    ends = dfg[(dfg["target"] == END) & dfg["source"].isin(acts)]
-    return pd.concat([starts, inner, ends], ignore_index=True)
-
-
 def _fmt_h(hours):
     if hours != hours:
         return "n/a"
@@ -210,7 +198,7 @@ def analyze(tickets, mapping, *, journey_map=None, out_dir, goal=None, sla=None,
     try:
         from .rendering import render
 
-        dfg_svg = render(_top_edges(dfg, max_edges),
+        dfg_svg = render(dfg, max_edges=max_edges,
                          title=f"Directly-follows graph (the {max_edges} most frequent edges)")
         _ = dfg_svg.svg
     except Exception as exc:  # graphviz missing: the report is still written, without the drawing

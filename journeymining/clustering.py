@@ -1450,26 +1450,12 @@ def plot_cluster_maps(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVIT
         ax.set_title(f"cluster {c}: {size} cases ({size / len(lab):.0%})", fontsize=10,
                      color=_colour(c))
         try:
-            png = render(_top_edges(dfg, max_edges)).pipe("png")
+            png = render(dfg, max_edges=max_edges).pipe("png")
             ax.imshow(mpimg.imread(io.BytesIO(png)), interpolation="lanczos")
         except GraphvizNotFoundError:
             lines = [f"{r.source} → {r.target}: {r.frequency}" for r in dfg.head(max_edges).itertuples()]
             ax.text(0, 1, "\n".join(lines), va="top", fontsize=7, transform=ax.transAxes)
     return fig
-
-
-def _top_edges(dfg, max_edges):
-    """The ``max_edges`` most frequent activity-to-activity edges, with the start/end edges of
-    the activities they keep (so that every drawn start/end edge has its activity drawn)."""
-    start = dfg["source"] == discovery.START
-    end = dfg["target"] == discovery.END
-    inner = dfg[~start & ~end].head(max_edges)  # discover_dfg sorts by frequency
-    if len(inner):
-        nodes = set(inner["source"]) | set(inner["target"])
-        keep = inner.index.union(dfg.index[(start & dfg["target"].isin(nodes)) |
-                                           (end & dfg["source"].isin(nodes))])
-        return dfg.loc[keep.sort_values()]
-    return dfg
 
 
 def plot_variant_embedding(model, *, method="auto", max_variants=500, ax=None, random_state=0):

@@ -174,6 +174,15 @@ def _dfg_source(dfg: pd.DataFrame, measure, statistic, title, rankdir, max_edges
     is_start = dfg["source"] == START
     is_end = dfg["target"] == END
     inner = dfg[~is_start & ~is_end]
+    if max_edges is not None and len(inner) > int(max_edges):
+        # keep the most frequent edges and only the activities they touch (pm4py's own cut can
+        # drop an activity that is still a start or end activity, and then fails)
+        inner = inner.sort_values("frequency", ascending=False, kind="stable").head(int(max_edges))
+        shown = set(inner["source"]) | set(inner["target"])
+        keep = (is_start & dfg["target"].isin(shown)) | (is_end & dfg["source"].isin(shown))
+        dfg = pd.concat([dfg[keep], inner])
+        is_start = dfg["source"] == START
+        is_end = dfg["target"] == END
     start_activities = dict(zip(dfg.loc[is_start, "target"], dfg.loc[is_start, "frequency"].astype(int)))
     end_activities = dict(zip(dfg.loc[is_end, "source"], dfg.loc[is_end, "frequency"].astype(int)))
     # every event is either the first of its case or the target of one edge
@@ -183,8 +192,7 @@ def _dfg_source(dfg: pd.DataFrame, measure, statistic, title, rankdir, max_edges
         activities_count.setdefault(a, 0)
     params = {"start_activities": start_activities, "end_activities": end_activities,
               "rankdir": rankdir, **_title_params(title)}
-    if max_edges is not None:
-        params["maxNoOfEdgesInDiagram"] = int(max_edges)
+    params["maxNoOfEdgesInDiagram"] = max(len(inner), 1)
     pairs = list(zip(inner["source"], inner["target"]))
     if measure == "frequency":
         values = dict(zip(pairs, inner["frequency"].astype(int)))

@@ -138,3 +138,18 @@ def test_errors(tmp_path):
     with pytest.raises(RuntimeError, match="dot -Tsvg. failed"):
         bad.svg
     assert isinstance(model, JourneyModel)
+
+
+def test_max_edges_keeps_the_most_frequent_edges_and_their_activities():
+    import journeymining as jm
+
+    conv = jm.tickets_to_event_log("data/samples/helpdesk.csv.gz", "data/samples/mappings/helpdesk.yaml")
+    dfg = jm.discover_dfg(conv.log)
+    for n in (1, 3, 10):
+        source = jm.render(dfg, max_edges=n).source
+        inner = dfg[(dfg["source"] != "▶") & (dfg["target"] != "■")]
+        top = inner.sort_values("frequency", ascending=False, kind="stable").head(n)
+        # every kept edge's frequency label is drawn, and no activity outside them
+        for label in top["frequency"].astype(str):
+            assert f'label="{label}"' in source or f"label={label}" in source
+        assert "Schedule intervention" not in source
