@@ -481,7 +481,6 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
 
     def _case_frame(self, log, var, include):
         """Per-case extra features (channels, durations, case attributes), in var.cases order."""
-        ck = self.case_id_key
         blocks = [b for b in include if b != "activities"]
         missing = [b for b in blocks if b.startswith("case:") and b not in log.columns]
         if "channels" in blocks and C.CHANNEL not in log.columns:

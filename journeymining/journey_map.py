@@ -30,11 +30,11 @@ Examples
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import _columns as C
+from . import _durations
 from .errors import InputFileError, JourneyMapError, preview
 
 ORDERS = ("sequence", "choice", "parallel", "loop")
@@ -43,8 +43,6 @@ _TOUCHPOINT_KEYS = ("activity", "channel", "actor", "team", "optional", "repeata
 _GROUP_KEYS = ("name", "order", "touchpoints", "optional", "repeatable")
 _MAP_KEYS = ("name", "goal", "stages", "sla", "description")
 _SLA_KEYS = ("from", "to", "stage", "within", "name")
-_UNITS = {"s": "s", "sec": "s", "m": "min", "min": "min", "h": "h", "d": "D", "w": "W"}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(sec|min|s|m|h|d|w)", re.IGNORECASE)
 
 
 def parse_duration(value, *, where="duration"):
@@ -54,26 +52,8 @@ def parse_duration(value, *, where="duration"):
     --------
     >>> parse_duration("1d12h")
     Timedelta('1 days 12:00:00')
-    >>> parse_duration("90m")
-    Timedelta('0 days 01:30:00')
     """
-    import pandas as pd
-
-    if isinstance(value, pd.Timedelta):
-        td = value
-    else:
-        text = str(value).strip() if value is not None else ""
-        parts = _DURATION_PART.findall(text)
-        rebuilt = "".join(f"{n}{u}" for n, u in parts)
-        if not parts or rebuilt.lower() != re.sub(r"\s+", "", text).lower():
-            raise JourneyMapError(
-                f"{where}: {value!r} is not a duration. Write a number and a unit: "
-                "'30m', '4h', '2d', '1w' (or combined, e.g. '1d12h')."
-            )
-        td = sum((pd.Timedelta(float(n), unit=_UNITS[u.lower()]) for n, u in parts), pd.Timedelta(0))
-    if td <= pd.Timedelta(0):
-        raise JourneyMapError(f"{where}: {value!r} must be a positive duration such as '4h'.")
-    return td
+    return _durations.parse_duration(value, subject=f"{where}: {value!r}", error=JourneyMapError)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from . import _columns as C
+from . import _durations
 from ._eventlog import check_log
 from .errors import EventLogError
 
@@ -74,22 +75,13 @@ def parse_duration(value, *, parameter="duration"):
     --------
     >>> parse_duration("2d")
     Timedelta('2 days 00:00:00')
-    >>> parse_duration("90m")
+    >>> parse_duration(1.5)
     Timedelta('0 days 01:30:00')
     """
-    if isinstance(value, pd.Timedelta):
-        return value
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return pd.Timedelta(hours=float(value))
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", value)
-        if m:
-            unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-            return pd.Timedelta(**{unit: float(m.group(1))})
-    raise EventLogError(
-        f"{parameter}={value!r} is not a duration. Write it as a number and a unit: '30m', '4h', "
-        "'2d', '1w' (or pass a pandas.Timedelta)."
-    )
+    if isinstance(value, (np.integer, np.floating)):
+        value = float(value)
+    return _durations.parse_duration(value, subject=f"{parameter}={value!r}", error=EventLogError,
+                                     numbers_are_hours=True)
 
 
 # --------------------------------------------------------------------------------------------

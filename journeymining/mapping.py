@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from . import _durations
 from .errors import MappingError
 
 SHAPES = ("events", "updates", "wide")
@@ -37,8 +37,6 @@ _SECTION_KEYS = {
 _TOUCHPOINT_KEYS = {"touchpoint", "stage", "actor", "channel"}
 _TRACK_KEYS = {"activity", "group", "channel", "resource"}
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.I)
-_UNITS = {"s": "s", "sec": "s", "m": "min", "min": "min", "h": "h", "d": "D", "w": "W"}
 
 
 def parse_duration(value, *, where):
@@ -47,15 +45,7 @@ def parse_duration(value, *, where):
     >>> parse_duration("36h", where="case.gap")
     Timedelta('1 days 12:00:00')
     """
-    if isinstance(value, pd.Timedelta):
-        return value
-    match = _DURATION.match(str(value))
-    if not match:
-        raise MappingError(
-            f"{where}: {value!r} is not a duration. Write a number and a unit: 30m, 4h, 2d or 1w."
-        )
-    number, unit = match.groups()
-    return pd.Timedelta(float(number), unit=_UNITS[unit.lower()])
+    return _durations.parse_duration(value, subject=f"{where}: {value!r}", error=MappingError)
 
 
 @dataclass(frozen=True)
