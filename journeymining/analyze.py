@@ -97,12 +97,19 @@ def _fmt_h(hours):
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
+def _missing_measures(o):
+    missing = [name for name, key in (("teams (org:group)", "handoffs_per_case"),
+                                      ("channels", "channel_switches_per_case"), ("CSAT answers", "csat_mean"))
+               if o[key] != o[key]]
+    return f" (n/a: the log has no {' or '.join(missing)})" if missing else ""
+
+
 def _pct(x):
-    return "n/a" if x != x else f"{x:.0%}"
+    return "n/a" if x != x else f"{x:.1%}"
 
 
 def _num(x):
-    return "n/a" if x != x else f"{x:.2f}"
+    return "n/a" if x != x else f"{x:.3g}"
 
 
 def analyze(tickets, mapping, *, journey_map=None, out_dir, goal=None, sla=None,
@@ -187,6 +194,14 @@ def analyze(tickets, mapping, *, journey_map=None, out_dir, goal=None, sla=None,
         )
     done("conversion")
     n_cases = log[C.CASE].nunique()
+    if jm is not None:
+        coverage = jm.coverage(log)
+        if coverage < 0.5:
+            warning = (f"only {coverage:.0%} of the events are touchpoints of the journey map {jm.name!r}: "
+                       "is it the right map, and does the mapping name activities as the map does?")
+            notes.append(warning)
+            step(f"warning: {warning}")
+        log = jm.annotate(log)  # stages, touchpoints and actors from the map where the log has none
 
     begin("variants", f"{n_cases:,} cases, {len(log):,} events")
     variants = variant_table(log)
@@ -243,6 +258,10 @@ def analyze(tickets, mapping, *, journey_map=None, out_dir, goal=None, sla=None,
     done("clusters")
 
     begin("KPIs")
+    if goal is None:
+        goal_source = "the most frequent last activity; pass goal= (--goal) or a journey map to set it"
+    else:
+        goal_source = "the journey map's goal" if jm is not None and list(goal) == list(jm.goal) else "as given"
     breakdowns = {"overall": None}
     if C.CHANNEL in log.columns and log[C.CHANNEL].notna().any():
         breakdowns["by_channel"] = C.CHANNEL
@@ -251,6 +270,10 @@ def analyze(tickets, mapping, *, journey_map=None, out_dir, goal=None, sla=None,
     breakdowns["by_month"] = "M"
     prepared = _Prepared(log, case_id_key=C.CASE, activity_key=C.ACTIVITY,
                          timestamp_key=C.TIMESTAMP, verb="analyze")
+    if goal is None:
+        from .kpis import _goal_list
+
+        goal = _goal_list(None, prepared)
     frames = _journey_kpis_many(log, list(breakdowns.values()), goal=goal, sla=sla,
                                 repeat_window=repeat_window, prepared=prepared)
     kpis = dict(zip(breakdowns, frames))
@@ -279,14 +302,14 @@ def analyze(tickets, mapping, *, journey_map=None, out_dir, goal=None, sla=None,
         f"{n_cases:,} journeys ({len(log):,} events) from {start:%Y-%m-%d} to {end:%Y-%m-%d}, "
         f"{len(variants):,} path variants.\n"
         f"Median journey {_fmt_h(o['throughput_median_h'])} (90 % within "
-        f"{_fmt_h(o['throughput_p90_h'])}); goal reached {_pct(o['goal_rate'])}; "
+        f"{_fmt_h(o['throughput_p90_h'])}); goal ({', '.join(map(str, goal))}: {goal_source}) "
+        f"reached {_pct(o['goal_rate'])}; "
         f"first-contact resolution {_pct(o['fcr_rate'])}; repeat contact "
         f"{_pct(o['repeat_contact_rate'])}; reopened {_pct(o['reopen_rate'])}; "
         f"{_num(o['handoffs_per_case'])} handoffs and {_num(o['channel_switches_per_case'])} channel "
         f"switches per journey; "
         f"CSAT {_num(o['csat_mean'])} ({_pct(o['csat_response_rate'])} answered)"
-        + (" (n/a: the log has no team, channel or CSAT column for that measure)."
-           if any(v != v for v in (o['handoffs_per_case'], o['channel_switches_per_case'], o['csat_mean'])) else ".")
+        + _missing_measures(o) + "."
         + ("\n\nNotes: " + " ".join(notes) if notes else ""),
         tables={"conversion": summary.reset_index(), "quality checks": conv.report.checks},
     )]

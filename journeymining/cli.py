@@ -33,6 +33,11 @@ def cmd_convert(args):
     from .tickets import tickets_to_event_log
 
     conv = tickets_to_event_log(args.tickets, args.mapping)
+    if conv.log.empty:
+        print(conv.report, file=sys.stderr)
+        raise JourneyMiningError(
+            f"no row of {args.tickets} could be converted ({conv.report.n_rows:,} rows read, all quarantined; "
+            "reasons above). Check the mapping's timestamp format, activities.allowed and column choices.")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     _write_log(conv.log, out)
@@ -108,8 +113,9 @@ def cmd_cluster(args):
 def cmd_analyze(args):
     from .analyze import analyze
 
-    result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out,
-                     alignments=not args.no_alignments)
+    goal = [g.strip() for g in args.goal.split(",") if g.strip()] if args.goal else None
+    result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out, goal=goal,
+                     alignments=not args.no_alignments, time_budget=args.time_budget)
     print(f"wrote {result.index}")
     return 0
 
@@ -140,6 +146,20 @@ def _load_log(path, mapping):
     return read_event_log(path)
 
 
+def _fraction(text):
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _positive(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="journeymining",
@@ -159,21 +179,22 @@ def build_parser():
     p.add_argument("--mapping", help="treat EVENTS as a ticket export converted with this mapping")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--algorithm", choices=["inductive", "heuristics"], default="inductive")
-    p.add_argument("--noise", type=float, default=0.2, help="inductive miner noise threshold (default 0.2)")
+    p.add_argument("--noise", type=_fraction, default=0.2,
+                   help="inductive miner noise threshold, 0 to 1 (default 0.2)")
     p.set_defaults(func=cmd_discover)
 
     p = sub.add_parser("compare", help="conformance of an event log to the intended journey map")
-    p.add_argument("events")
+    p.add_argument("events", help="event log (CSV/Parquet/XES written by 'journeymining convert')")
     p.add_argument("--map", required=True, help="intended journey map (YAML or BPMN)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--time-budget", type=float, default=5.0,
+    p.add_argument("--out", required=True, help="output folder: summary.json, deviations.csv, tables, figures")
+    p.add_argument("--time-budget", type=_positive, default=5.0,
                    help="seconds of alignment per variant before falling back to the structural diagnosis")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("cluster", help="group journeys by path variant")
-    p.add_argument("events")
-    p.add_argument("--out", required=True)
+    p.add_argument("events", help="event log (CSV/Parquet/XES written by 'journeymining convert')")
+    p.add_argument("--out", required=True, help="output folder: labels.csv, profiles.csv, figures")
     p.add_argument("--n-clusters", default="auto", help="number of clusters or 'auto' (default)")
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--encoding", choices=["profile", "transitions", "ngrams", "edit_distance"], default="profile")
@@ -189,17 +210,21 @@ def build_parser():
     p.set_defaults(func=cmd_cluster)
 
     p = sub.add_parser("generate", help="seeded synthetic support tickets with ground truth")
-    p.add_argument("--tickets", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--deviation-rate", type=float, default=0.3)
+    p.add_argument("--tickets", type=int, default=2000, help="number of tickets (default 2000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same tickets")
+    p.add_argument("--deviation-rate", type=_fraction, default=0.3,
+                   help="share of tickets with planted deviations (default 0.3)")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("analyze", help="the whole analysis and an offline HTML report")
-    p.add_argument("tickets")
-    p.add_argument("--mapping", required=True)
-    p.add_argument("--map", help="intended journey map (YAML or BPMN)")
-    p.add_argument("--out", required=True)
+    p.add_argument("tickets", help="ticket export: CSV, Parquet, Excel, JSON lines or XES")
+    p.add_argument("--mapping", required=True, help="ticket mapping YAML (see README, 'The mapping format')")
+    p.add_argument("--map", help="intended journey map (YAML or BPMN): conformance, goal and SLAs")
+    p.add_argument("--out", required=True, help="output folder: index.html and every table as CSV")
+    p.add_argument("--goal", help="comma-separated goal activities (default: the map's goal, "
+                                  "else the most frequent last activity)")
+    p.add_argument("--time-budget", type=_positive, default=5.0, help="alignment seconds per variant")
     p.add_argument("--no-alignments", action="store_true",
                    help="conformance without alignment fitness (faster on many variants)")
     p.set_defaults(func=cmd_analyze)

@@ -478,6 +478,30 @@ class JourneyMap:
                 f"Touchpoints: {preview(self._touchpoints, 10)}."
             ) from None
 
+    def coverage(self, log, *, activity_key=C.ACTIVITY):
+        """Share of the log's events whose activity is a touchpoint of this map (0 to 1).
+
+        A low value usually means the log and the map do not speak the same activity names
+        (wrong map, or a mapping whose activities were not renamed to the map's touchpoints).
+        """
+        if len(log) == 0:
+            return 0.0
+        return float(log[activity_key].isin(self.activities).mean())
+
+    def annotate(self, log, *, activity_key=C.ACTIVITY):
+        """A copy of ``log`` whose missing ``stage``, ``touchpoint`` and ``actor`` come from the map.
+
+        Values already in the log are kept; events whose activity is not a touchpoint stay empty.
+        """
+        out = log.copy()
+        table = self.touchpoint_table().set_index("activity")
+        for col, source in ((C.STAGE, "stage"), (C.ACTOR, "actor")):
+            mapped = out[activity_key].map(table[source].dropna())
+            out[col] = out[col].fillna(mapped) if col in out else mapped
+        mapped = out[activity_key].where(out[activity_key].isin(self.activities))
+        out[C.TOUCHPOINT] = out[C.TOUCHPOINT].fillna(mapped) if C.TOUCHPOINT in out else mapped
+        return out
+
     def stage_of(self, activity):
         """Name of the stage holding ``activity``, or None if it is not a touchpoint."""
         tp = self._touchpoints.get(activity)

@@ -137,12 +137,13 @@ def tickets_to_event_log(source, mapping, *, source_name=None) -> Conversion:
 
 def _check_columns(raw, m, name):
     present = [str(c) for c in raw.columns]
-    for key, col in m.input_columns():
-        if col not in raw.columns:
-            raise MappingError(
-                f"The mapping {m.origin} names column {col!r} (at '{key}'), but {name} has no such column."
-                f"{_suggest(col, present)} Columns present: {present}. Fix the mapping or the export."
-            )
+    missing = [(key, col) for key, col in m.input_columns() if col not in raw.columns]
+    if missing:
+        listed = "; ".join(f"{col!r} (at '{key}'){_suggest(col, present)}" for key, col in missing)
+        raise MappingError(
+            f"The mapping {m.origin} names {len(missing)} column(s) that {name} does not have: {listed} "
+            f"Columns present: {present}. Fix the mapping or the export."
+        )
 
 
 def _pseudonymized(raw, m):
