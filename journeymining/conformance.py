@@ -32,6 +32,14 @@ A" vs "B out of order" around a choice, or "skipped" for a case that simply ende
 channel switches and SLA breaches depend on the event attributes and are computed per event,
 vectorised.
 
+Cost: the log is sorted once and turned into integer codes (the same preparation as
+:func:`journeymining.discovery.variant_table`). Everything the activity sequence decides (the
+structural kinds, the last touchpoint, the stages reached for the funnel, the stage context of an
+event, the directly-follows counts) is computed once per variant and copied to the cases with
+integer indexing; time lost, SLA breaches, handoffs and channel switches are numpy passes over the
+events. No step loops over cases in Python, so a million tickets take seconds plus the alignments
+of their variants.
+
 Examples
 --------
 >>> import pandas as pd
@@ -187,10 +195,13 @@ class Conformance:
         Returns
         -------
         matplotlib.figure.Figure
+            Detached from pyplot when ``ax`` is None, so a notebook shows it once (as the value
+            of the cell), not a second time when pyplot flushes its open figures.
         """
         bt = self.by_touchpoint
         overlay = {a: float(bt.loc[a, "share"]) if a in bt.index else 0.0
                    for a in self.journey_map.activities}
+        own = ax is None
         fig = self.journey_map.plot(ax=ax, overlay=overlay, overlay_label="share of cases deviating here")
         ax = fig.axes[0]
         unplanned = bt[~bt.index.isin(self.journey_map.activities)].sort_values("cases", ascending=False)
@@ -200,6 +211,8 @@ class Conformance:
         if lines:
             ax.text(0.0, -0.02, "cases with: " + " · ".join(lines), transform=ax.transAxes, va="top",
                     fontsize=7, wrap=True)
+        if own:
+            _detach(fig)
         return fig
 
     def plot_dfg_diff(self, *, ax=None, min_cases=1):
@@ -212,6 +225,7 @@ class Conformance:
         Returns
         -------
         matplotlib.figure.Figure
+            A figure not registered with pyplot when ``ax`` is None (shown once in a notebook).
         """
         return _plot_dfg_diff(self, ax=ax, min_cases=min_cases)
 
@@ -481,88 +495,217 @@ def _precision(variant_acts, counts, net, im, fm):
 
 
 # ------------------------------------------------------------------------------------------
+# the log as integer codes (one stable sort, shared with discovery's variant table)
+# ------------------------------------------------------------------------------------------
+class _Events:
+    """The events sorted by case (first appearance) then time, as numpy arrays.
+
+    ``s`` is :func:`journeymining.discovery._prepare`'s result (activity codes, int64 times,
+    case boundaries); the attribute columns are factorised in the same event order.
+    """
+
+    def __init__(self, log, case_id_key, activity_key, timestamp_key, columns):
+        from .discovery import _prepare
+
+        self.s = s = _prepare(log, case_id_key, activity_key, timestamp_key, "compare_to_map")
+        self.n_cases = len(s.starts)
+        self.n = n = len(s.acodes)
+        self.acodes = s.acodes
+        self.times = s.times
+        self.unit = s.unit
+        self.case_of = np.repeat(np.arange(self.n_cases, dtype=np.int64), s.lengths)
+        self.pos = np.arange(n, dtype=np.int64) - np.repeat(s.starts, s.lengths)
+        self.new_case = np.zeros(n, dtype=bool)
+        self.new_case[s.starts] = True
+        delta = np.zeros(n, dtype=np.int64)
+        delta[1:] = s.times[1:] - s.times[:-1]
+        delta[s.starts] = 0
+        self.delta = delta
+        # activity of each code as the string the map is matched against
+        self.act = np.array([str(a) for a in s.activity_labels], dtype=object)
+        self._order = _event_order(log, case_id_key, timestamp_key) if columns else None
+        self.codes, self.labels = {}, {}
+        for col in columns:
+            codes, labels = pd.factorize(log[col], sort=False)
+            codes = codes.astype(np.int64, copy=False)
+            self.codes[col] = codes if self._order is None else codes[self._order]
+            self.labels[col] = np.asarray(labels, dtype=object)
+
+    def acts_where(self, predicate):
+        """Boolean per activity code: ``predicate(activity string)``."""
+        return np.array([bool(predicate(a)) for a in self.act], dtype=bool)
+
+    def per_code(self, values, default=None):
+        """Object array per activity code from a dict activity string -> value."""
+        return np.array([values.get(a, default) for a in self.act], dtype=object)
+
+    def timedelta_ns(self, values):
+        """int64 durations in the log's time unit -> int64 nanoseconds."""
+        return np.asarray(values, dtype=np.int64) * _NS_PER[self.unit]
+
+
+_NS_PER = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+
+
+def _event_order(log, case_id_key, timestamp_key):
+    """The permutation that :func:`journeymining.discovery._prepare` applies (None: already sorted).
+
+    Cases in order of first appearance, events by time, ties in input order: a unique order, so
+    this equals the order of ``_prepare``'s arrays.
+    """
+    ccodes = pd.factorize(log[case_id_key], sort=False)[0].astype(np.int64, copy=False)
+    times = log[timestamp_key].values.view("int64")
+    same = ccodes[1:] == ccodes[:-1]
+    if bool(np.all(ccodes[1:] >= ccodes[:-1]) and np.all(times[1:][same] >= times[:-1][same])):
+        return None
+    n = len(ccodes)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(times, kind="stable")] = np.arange(n, dtype=np.int64)
+    return np.argsort(ccodes * n + rank)
+
+
+def _first_of_run(keys):
+    """True at the first element of every run of equal values in ``keys``."""
+    out = np.ones(len(keys), dtype=bool)
+    if len(keys) > 1:
+        out[1:] = keys[1:] != keys[:-1]
+    return out
+
+
+def _last_of_run(keys):
+    out = np.ones(len(keys), dtype=bool)
+    if len(keys) > 1:
+        out[:-1] = keys[1:] != keys[:-1]
+    return out
+
+
+def _format_combos(fmt, *codes):
+    """``[fmt(*combo) for combo in zip(*codes)]`` for non-negative int arrays, formatting each
+    distinct combination once."""
+    if not len(codes[0]):
+        return np.array([], dtype=object)
+    arrays = [np.asarray(c, dtype=np.int64) for c in codes]
+    key = np.zeros(len(arrays[0]), dtype=np.int64)
+    radix = [int(a.max()) + 1 for a in arrays]
+    if float(np.prod([float(r) for r in radix])) < 2.0 ** 62:
+        for a, r in zip(arrays, radix):
+            key = key * r + a
+        uniq, inverse = np.unique(key, return_inverse=True)
+        combos = []
+        for k in uniq.tolist():
+            combo = []
+            for r in reversed(radix):
+                k, v = divmod(k, r)
+                combo.append(v)
+            combos.append(combo[::-1])
+    else:
+        uniq, inverse = np.unique(np.stack(arrays), axis=1, return_inverse=True)
+        combos = uniq.T.tolist()
+    texts = np.array([fmt(*c) for c in combos], dtype=object)
+    return texts[np.asarray(inverse).reshape(-1)]
+
+
+# ------------------------------------------------------------------------------------------
 # attribute-level deviations (vectorised over events)
 # ------------------------------------------------------------------------------------------
-def _handoffs(ev, jm, group_key):
-    g = ev[group_key]
-    same_case = ~ev["_new_case"]
-    prev_g = g.shift()
-    change = same_case & g.notna() & prev_g.notna() & (g != prev_g)
-    team = {a: jm.touchpoint(a).team for a in jm.activities}
-    t_cur = ev["_act"].map(team)
-    t_prev = ev["_act"].shift().map(team)
-    planned = t_cur.notna() & t_prev.notna() & (t_cur != t_prev) & (g == t_cur) & (prev_g == t_prev)
-    hit = ev[change & ~planned]
-    return pd.DataFrame({
-        "_row": hit.index, "kind": "unplanned_handoff", "touchpoint": hit["_act"].to_numpy(),
-        "detail": (prev_g[hit.index].astype(str) + " → " + hit[group_key].astype(str) + " at "
-                   + hit["_act"].astype(str)).to_numpy(),
-    })
+class _Found:
+    """Attribute-level deviations: event rows (sorted order), kind, touchpoint, detail, lost (ns)."""
+
+    def __init__(self, kind, rows, detail, lost=None):
+        self.kind = kind
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.detail = np.asarray(detail, dtype=object)
+        self.lost = None if lost is None else np.asarray(lost, dtype=np.int64)
 
 
-def _channel_switches(ev, jm, channel_key, actor_key):
+def _handoffs(E, jm, group_key):
+    g = E.codes[group_key]
+    labels = E.labels[group_key]
+    prev_g = np.empty_like(g)
+    prev_g[:1] = -1
+    prev_g[1:] = g[:-1]
+    change = ~E.new_case & (g >= 0) & (prev_g >= 0) & (g != prev_g)
+    # the team the map plans for each activity, as a code of the group column (-1: none)
+    where = {lab: i for i, lab in enumerate(labels.tolist())}
+    team_code = np.array([where.get(t, -1) if t is not None else -1 for t in
+                          E.per_code({a: jm.touchpoint(a).team for a in jm.activities})], dtype=np.int64)
+    t_cur = team_code[E.acodes]
+    t_prev = np.empty_like(t_cur)
+    t_prev[:1] = -1
+    t_prev[1:] = t_cur[:-1]
+    planned = (t_cur >= 0) & (t_prev >= 0) & (t_cur != t_prev) & (g == t_cur) & (prev_g == t_prev)
+    rows = np.flatnonzero(change & ~planned)
+    detail = _format_combos(lambda p, c, a: f"{labels[p]} → {labels[c]} at {E.act[a]}",
+                            prev_g[rows], g[rows], E.acodes[rows])
+    return _Found("unplanned_handoff", rows, detail)
+
+
+def _channel_switches(E, jm, channel_key, actor_key):
     tp = {a: jm.touchpoint(a) for a in jm.activities}
-    map_channel = ev["_act"].map({a: t.channel for a, t in tp.items()})
-    map_actor = ev["_act"].map({a: t.actor for a, t in tp.items()})
-    ch = ev[channel_key] if channel_key in ev else map_channel
-    actor = ev[actor_key].where(ev[actor_key].notna(), map_actor) if actor_key in ev else map_actor
-    front = ev[(actor == C.FRONTSTAGE) & ch.notna()]
-    if front.empty:
-        return pd.DataFrame(columns=["_row", "kind", "touchpoint", "detail"])
-    fch = ch[front.index]
-    fmap = map_channel[front.index]
-    same = front["_case_code"].to_numpy()[1:] == front["_case_code"].to_numpy()[:-1]
-    c_prev, c_cur = fch.to_numpy()[:-1], fch.to_numpy()[1:]
-    m_prev, m_cur = fmap.to_numpy()[:-1], fmap.to_numpy()[1:]
-    planned = (pd.notna(m_prev) & pd.notna(m_cur) & (m_prev != m_cur) & (c_cur == m_cur)
-               & (c_prev == m_prev))
+    map_channel = E.per_code({a: t.channel for a, t in tp.items()})
+    map_actor = E.per_code({a: t.actor for a, t in tp.items()})
+    if channel_key in E.codes:
+        ch, labels = E.codes[channel_key], E.labels[channel_key]
+    else:  # the map's channel of each event
+        labels = np.array(list(dict.fromkeys(c for c in map_channel if c is not None)), dtype=object)
+        where = {c: i for i, c in enumerate(labels.tolist())}
+        ch = np.array([where.get(c, -1) if c is not None else -1 for c in map_channel],
+                      dtype=np.int64)[E.acodes]
+    where = {lab: i for i, lab in enumerate(labels.tolist())}
+    m_code = np.array([where.get(c, -1) if c is not None else -1 for c in map_channel], dtype=np.int64)
+    map_front = np.array([a == C.FRONTSTAGE for a in map_actor], dtype=bool)[E.acodes]
+    if actor_key in E.codes:
+        a_codes = E.codes[actor_key]
+        is_front_label = np.array([x == C.FRONTSTAGE for x in E.labels[actor_key].tolist()] + [False])
+        front = np.where(a_codes >= 0, is_front_label[a_codes], map_front)
+    else:
+        front = map_front
+    f = np.flatnonzero(front & (ch >= 0))
+    if len(f) < 2:
+        return _Found("channel_switch", [], [])
+    same = E.case_of[f][1:] == E.case_of[f][:-1]
+    c_prev, c_cur = ch[f][:-1], ch[f][1:]
+    m = m_code[E.acodes[f]]
+    m_prev, m_cur = m[:-1], m[1:]
+    planned = (m_prev >= 0) & (m_cur >= 0) & (m_prev != m_cur) & (c_cur == m_cur) & (c_prev == m_prev)
     switch = same & (c_prev != c_cur) & ~planned
-    rows = front.index[1:][switch]
-    return pd.DataFrame({
-        "_row": rows, "kind": "channel_switch", "touchpoint": ev.loc[rows, "_act"].to_numpy(),
-        "detail": [f"{p} → {c} at {a}" for p, c, a in
-                   zip(c_prev[switch], c_cur[switch], ev.loc[rows, "_act"])],
-    })
+    rows = f[1:][switch]
+    detail = _format_combos(lambda p, c, a: f"{labels[p]} → {labels[c]} at {E.act[a]}",
+                            c_prev[switch], c_cur[switch], E.acodes[rows])
+    return _Found("channel_switch", rows, detail)
 
 
-def _sla_breaches(ev, jm):
+def _sla_breaches(E, jm):
     out = []
     for s in jm.sla:
+        within = int(s.within.value)  # ns
         if s.stage is None:
-            first_from = ev[ev["_act"] == s.from_activity].groupby("_case_code", sort=False)["_ts"].min()
-            to = ev[ev["_act"] == s.to_activity][["_case_code", "_ts"]].copy()
-            to = to[to["_case_code"].isin(first_from.index)]
-            if to.empty:
-                continue
-            to["_from"] = first_from.reindex(to["_case_code"].to_numpy()).to_numpy()
-            to = to[to["_ts"] >= to["_from"]]
-            idx = to.groupby("_case_code", sort=False)["_ts"].idxmin()
-            hit = to.loc[idx]
-            took = hit["_ts"] - hit["_from"]
-            bad = hit[took > s.within]
-            took = took[bad.index]
-            out.append(pd.DataFrame({
-                "_row": bad.index, "kind": "sla_breach", "touchpoint": s.to_activity,
-                "detail": [f"{s.from_activity} → {s.to_activity} took {_fmt(t)} > {_fmt(s.within)}"
-                           for t in took],
-                "_lost": (took - s.within).to_numpy(),
-            }))
+            fi = np.flatnonzero(E.acts_where(lambda a: a == s.from_activity)[E.acodes])
+            fi = fi[_first_of_run(E.case_of[fi])]  # first (= earliest) from-event of each case
+            has_from = np.zeros(E.n_cases, dtype=bool)
+            has_from[E.case_of[fi]] = True
+            from_t = np.zeros(E.n_cases, dtype=np.int64)
+            from_t[E.case_of[fi]] = E.times[fi]
+            ti = np.flatnonzero(E.acts_where(lambda a: a == s.to_activity)[E.acodes])
+            ct = E.case_of[ti]
+            ti = ti[has_from[ct] & (E.times[ti] >= from_t[ct])]
+            hit = ti[_first_of_run(E.case_of[ti])]  # first to-event at or after it
+            took = E.timedelta_ns(E.times[hit] - from_t[E.case_of[hit]])
+            bad = took > within
+            rows, took = hit[bad], took[bad]
+            detail = _format_combos(lambda t: f"{s.from_activity} → {s.to_activity} took "
+                                              f"{_fmt(pd.Timedelta(t))} > {_fmt(s.within)}", took)
         else:
-            acts = [a for a in jm.activities if jm.stage_of(a) == s.stage]
-            sub = ev[ev["_act"].isin(acts)]
-            g = sub.groupby("_case_code", sort=False)["_ts"]
-            span = g.max() - g.min()
-            last_row = sub.reset_index().groupby("_case_code", sort=False)["index"].max()
-            bad = span[span > s.within]
-            rows = last_row[bad.index].to_numpy()
-            out.append(pd.DataFrame({
-                "_row": rows, "kind": "sla_breach", "touchpoint": ev.loc[rows, "_act"].to_numpy(),
-                "detail": [f"stage {s.stage} took {_fmt(t)} > {_fmt(s.within)}" for t in bad],
-                "_lost": (bad - s.within).to_numpy(),
-            }))
-    if not out:
-        return pd.DataFrame(columns=["_row", "kind", "touchpoint", "detail", "_lost"])
-    return pd.concat(out, ignore_index=True)
+            idx = np.flatnonzero(E.acts_where(lambda a: jm.stage_of(a) == s.stage)[E.acodes])
+            c = E.case_of[idx]
+            first, last = idx[_first_of_run(c)], idx[_last_of_run(c)]
+            span = E.timedelta_ns(E.times[last] - E.times[first])
+            bad = span > within
+            rows, took = last[bad], span[bad]
+            detail = _format_combos(lambda t: f"stage {s.stage} took {_fmt(pd.Timedelta(t))} > "
+                                              f"{_fmt(s.within)}", took)
+        out.append(_Found("sla_breach", rows, detail, took - within))
+    return out
 
 
 def _fmt(td):
@@ -575,12 +718,98 @@ def _fmt(td):
 
 
 # ------------------------------------------------------------------------------------------
+# per-variant tables, mapped back to the cases with integer indexing
+# ------------------------------------------------------------------------------------------
+def _event_context(trace, info):
+    """Stage context of each event of a trace as the attribute-level kinds report it: the
+    touchpoint's stage, else the last stage seen in the case, else the map's first stage."""
+    out, last = [], info.jm.stage_names[0]
+    for a in trace:
+        s = info.stage(a)
+        if s is not None:
+            last = s
+        out.append(last)
+    return out
+
+
+def _expand(per_variant_counts, variant_of_case):
+    """For variant-level rows grouped by variant (``per_variant_counts`` rows per variant):
+    (case, row) of every case-level copy, cases in order, a variant's rows in their order."""
+    n_var = len(per_variant_counts)
+    vstart = np.zeros(n_var, dtype=np.int64)
+    vstart[1:] = np.cumsum(per_variant_counts)[:-1]
+    per_case = per_variant_counts[variant_of_case]
+    total = int(per_case.sum())
+    case = np.repeat(np.arange(len(variant_of_case), dtype=np.int64), per_case)
+    case_start = np.zeros(len(per_case), dtype=np.int64)
+    case_start[1:] = np.cumsum(per_case)[:-1]
+    row = np.repeat(vstart[variant_of_case] - case_start, per_case) + np.arange(total, dtype=np.int64)
+    return case, row
+
+
+def _variant_codes(s, examples_new, lengths):
+    """Activity codes of every variant, concatenated (variant v at ``offset[v]``)."""
+    offset = np.zeros(len(lengths), dtype=np.int64)
+    offset[1:] = np.cumsum(lengths)[:-1]
+    total = int(lengths.sum())
+    idx = np.repeat(s.starts[examples_new] - offset, lengths) + np.arange(total, dtype=np.int64)
+    return s.acodes[idx], offset
+
+
+def _dfg_from_variants(vcodes, offset, lengths, counts, labels):
+    """Directly-follows counts (``source``, ``target``, ``frequency``, ``cases``) from the
+    variants and their case counts, rows and order as in
+    :func:`journeymining.discovery.discover_dfg`."""
+    from .discovery import END, START
+
+    k = len(labels)
+    n_var = len(lengths)
+    var = np.repeat(np.arange(n_var, dtype=np.int64), lengths)
+    inner = var[1:] == var[:-1]
+    key = vcodes[:-1][inner] * k + vcodes[1:][inner]
+    evar = var[1:][inner]
+    edges, eid = np.unique(key, return_inverse=True)
+    eid = np.asarray(eid).reshape(-1)
+    n_edges = len(edges)
+    frequency = np.bincount(eid, weights=counts[evar], minlength=n_edges)
+    pair = np.unique(evar * max(n_edges, 1) + eid)
+    cases = np.bincount(pair % max(n_edges, 1), weights=counts[pair // max(n_edges, 1)], minlength=n_edges)
+    has = lengths > 0
+    first = np.bincount(vcodes[offset[has]], weights=counts[has], minlength=k)
+    last = np.bincount(vcodes[offset[has] + lengths[has] - 1], weights=counts[has], minlength=k)
+    starts_at, ends_at = np.flatnonzero(first), np.flatnonzero(last)
+    frame = pd.DataFrame({
+        "source": pd.Series(np.concatenate([labels[edges // k] if n_edges else [],
+                                            [START] * len(starts_at), labels[ends_at]]), dtype=object),
+        "target": pd.Series(np.concatenate([labels[edges % k] if n_edges else [],
+                                            labels[starts_at], [END] * len(ends_at)]), dtype=object),
+        "frequency": np.concatenate([frequency, first[starts_at], last[ends_at]]).astype(np.int64),
+        "cases": np.concatenate([cases, first[starts_at], last[ends_at]]).astype(np.int64),
+    })
+    frame["_s"] = frame["source"].astype(str).where(frame["source"] != START, "")
+    frame["_t"] = frame["target"].astype(str).where(frame["target"] != END, "\U0010ffff")
+    frame = frame.sort_values(["frequency", "_s", "_t"], ascending=[False, True, True],
+                              kind="stable").drop(columns=["_s", "_t"])
+    return frame.reset_index(drop=True)
+
+
+def _str_series(values):
+    return pd.Series(np.asarray(values, dtype=object), dtype="str")
+
+
+# ------------------------------------------------------------------------------------------
 # the verb
 # ------------------------------------------------------------------------------------------
 def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
                    timestamp_key=C.TIMESTAMP, group_key=C.GROUP, channel_key=C.CHANNEL,
                    actor_key=C.ACTOR, time_budget=5.0, n_jobs=None, alignments=True):
     """Compare actual journeys with the intended journey map.
+
+    Every diagnosis that depends only on a case's activity sequence (structural deviation kinds,
+    last touchpoint, stages reached) is computed once per path variant; those that depend on
+    timestamps, teams or channels (time lost, SLA breaches, handoffs, channel switches) are
+    vectorised over the events. No step loops over the cases in Python, so the cost grows with
+    the number of variants plus a few numpy passes over the events.
 
     Parameters
     ----------
@@ -611,34 +840,37 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     Raises
     ------
     EventLogError
-        If ``log`` is not an event log with the named columns.
+        If ``log`` is not an event log with the named columns, or has missing case ids,
+        activities or timestamps.
     JourneyMapError
         If ``journey_map`` is not a valid map.
     """
-    from .discovery import case_variants, discover_dfg, variant_table
+    from .discovery import _variant_frame, _variant_ids
 
     jm = _as_map(journey_map)
     check_log(log, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,
               verb="compare_to_map")
     if log.empty:
         raise EventLogError("compare_to_map: the event log is empty; there are no journeys to compare.")
-    step(f"comparing {log[case_id_key].nunique():,} cases with the journey map {jm.name!r}")
-    cols = [c for c in dict.fromkeys([case_id_key, activity_key, timestamp_key, group_key,
-                                      channel_key, actor_key]) if c in log.columns]
-    ev = log[cols].sort_values([case_id_key, timestamp_key], kind="stable").reset_index(drop=True)
-    ev["_act"] = ev[activity_key].astype(str)
-    ev["_ts"] = ev[timestamp_key]
-    ev["_case_code"] = pd.factorize(ev[case_id_key])[0]
-    ev["_new_case"] = ev["_case_code"].ne(ev["_case_code"].shift())
-    ev["_pos"] = ev.groupby("_case_code", sort=False).cumcount()
-    delta = ev["_ts"].diff()
-    delta[ev["_new_case"]] = _ZERO
-    ev["_delta"] = delta
+    has_group = group_key in log.columns and bool(log[group_key].notna().any())
+    has_channel = channel_key in log.columns and bool(log[channel_key].notna().any())
+    has_actor = actor_key in log.columns
+    extra = [c for c, used in ((group_key, has_group), (channel_key, has_channel), (actor_key, has_actor))
+             if used and c not in (case_id_key, activity_key, timestamp_key)]
+    E = _Events(log, case_id_key, activity_key, timestamp_key, list(dict.fromkeys(extra)))
+    s = E.s
+    n_cases = E.n_cases
+    step(f"comparing {n_cases:,} cases with the journey map {jm.name!r}")
 
-    kv = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)
-    vt = variant_table(log, **kv)
-    cv = case_variants(log, **kv)
+    # variants: the same table and ids as discovery.variant_table / case_variants
+    vof, examples = _variant_ids(s)
+    vt, new_of_old = _variant_frame(s, vof, examples)
+    variant_of_case = new_of_old[vof]
+    examples_new = np.empty(len(examples), dtype=np.int64)
+    examples_new[new_of_old] = examples
     counts = vt["cases"].to_numpy()
+    vlengths = vt["length"].to_numpy()
+    vcodes, var_offset = _variant_codes(s, examples_new, vlengths)
     variant_acts = [tuple(map(str, a)) for a in vt["activities"]]
     info = _MapInfo(jm)
     net, im, fm = jm.to_petri_net()
@@ -659,7 +891,9 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
 
     simplicity = float(simplicity_alg.apply(net))
 
+    # per variant: alignment evidence, structural deviations, stage context, last touchpoint
     diag, cost, fit, bwc, secs, vdevs, lm, mm = [], [], [], [], [], [], [], []
+    context, last_tp, reached_stages = [], [], []
     for vid, acts in zip(vt.index, variant_acts):
         r = align.get(vid)
         moves = None if r is None else r["moves"]
@@ -671,7 +905,11 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
         lm.append(", ".join(l for l, m in moves if m == ">>") if moves is not None else None)
         mm.append(", ".join(m for l, m in moves if l == ">>" and m is not None) if moves is not None else None)
         for kind, tp, stage, detail, pos in _diagnose(acts, info):
-            vdevs.append((vid, kind, tp, stage, detail, pos, diag[-1]))
+            vdevs.append((vid, _KIND_INDEX[kind], tp, stage, detail, pos, diag[-1]))
+        context.extend(_event_context(acts, info))
+        known = [a for a in acts if a in info.known]
+        last_tp.append(known[-1] if known else None)
+        reached_stages.append({info.stage(a) for a in known})
     variants = pd.DataFrame({
         "variant": vt["variant"], "cases": vt["cases"], "diagnosis": diag, "align_seconds": secs,
         "alignment_cost": cost, "fitness_alignment": fit, "log_moves": lm, "model_moves": mm,
@@ -688,90 +926,89 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     if (~ok).any() and alignments:
         step(f"{int((~ok).sum())} variants ran out of the alignment budget; diagnosed by the fallback")
 
-    # cases
-    case_first = ev.loc[ev["_new_case"], [case_id_key, "_case_code"]]
-    row_of_case = pd.Series(case_first.index.to_numpy(), index=case_first[case_id_key].to_numpy())
-    cases = cv.rename(columns={case_id_key: "case"})
-    cases["_start"] = row_of_case.reindex(cases["case"].to_numpy()).to_numpy()
-    cases["events"] = vt["length"].reindex(cases["variant_id"]).to_numpy()
+    # structural deviations: one copy of the variant's rows per case of the variant
+    v_var = np.array([d[0] for d in vdevs], dtype=np.int64)
+    v_cols = [np.array([d[k] for d in vdevs], dtype=object) for k in range(1, 7)]
+    v_kind, v_tp, v_stage, v_detail, v_pos, v_diag = v_cols
+    v_kind, v_pos = v_kind.astype(np.int64), v_pos.astype(np.int64)
+    d_case, d_row = _expand(np.bincount(v_var, minlength=n_var), variant_of_case)
+    d_kind, d_pos = v_kind[d_row], v_pos[d_row]
+    no_time = ((d_kind == _KIND_INDEX["skipped_touchpoint"]) | (d_kind == _KIND_INDEX["drop_off"])
+               | (d_pos < 0))
+    d_lost = np.where(no_time, 0, E.timedelta_ns(E.delta[s.starts[d_case] + np.maximum(d_pos, 0)]))
+    parts = [(d_case, d_kind, v_tp[d_row], v_stage[d_row], v_detail[d_row], d_pos, v_diag[d_row], d_lost)]
 
-    vdev = pd.DataFrame(vdevs, columns=["variant_id", "kind", "touchpoint", "stage", "detail", "position",
-                                        "diagnosis"])
-    dev = cases[["case", "variant_id", "_start"]].merge(vdev, on="variant_id", how="inner")
-    rows = dev["_start"].to_numpy() + dev["position"].clip(lower=0).to_numpy()
-    lost = ev["_delta"].to_numpy()[rows]
-    no_time = dev["kind"].isin(["skipped_touchpoint", "drop_off"]).to_numpy() | (dev["position"] < 0).to_numpy()
-    dev["time_lost"] = pd.Series(lost).where(~no_time, _ZERO).to_numpy()
-    dev = dev.drop(columns=["variant_id", "_start"])
-
-    # attribute-level kinds
+    # attribute-level kinds, vectorised over the events
     not_assessed = {}
-    stage_ctx = _event_stages(ev, info)
-    att = []
-    if group_key in ev and ev[group_key].notna().any():
-        att.append(_handoffs(ev, jm, group_key))
+    found = []
+    if has_group:
+        found.append(_handoffs(E, jm, group_key))
     else:
         not_assessed["unplanned_handoff"] = f"the log has no {group_key!r} values"
-    has_channel = channel_key in ev and ev[channel_key].notna().any()
     if has_channel or any(jm.touchpoint(a).channel for a in jm.activities):
-        att.append(_channel_switches(ev, jm, channel_key if has_channel else "_no_channel_", actor_key))
+        found.append(_channel_switches(E, jm, channel_key if has_channel else None,
+                                       actor_key if has_actor else None))
     if not has_channel:
         not_assessed["channel_switch"] = (f"the log has no {channel_key!r} values; only the map's "
                                           "channels were used, so switches cannot be observed")
     if jm.sla:
-        att.append(_sla_breaches(ev, jm))
+        found.extend(_sla_breaches(E, jm))
     else:
         not_assessed["sla_breach"] = "the journey map has no SLA"
-    att = [a for a in att if len(a)]
-    if att:
-        a = pd.concat(att, ignore_index=True)
-        r = a["_row"].to_numpy(dtype=np.int64)
-        lost = ev["_delta"].to_numpy()[r]
-        if "_lost" in a:
-            lost = np.where(a["_lost"].notna().to_numpy(), a["_lost"].to_numpy(), lost)
-        adev = pd.DataFrame({
-            "case": ev[case_id_key].to_numpy()[r], "kind": a["kind"].to_numpy(),
-            "touchpoint": a["touchpoint"].to_numpy(), "stage": stage_ctx[r],
-            "detail": a["detail"].to_numpy(), "position": ev["_pos"].to_numpy()[r],
-            "diagnosis": "attributes", "time_lost": pd.to_timedelta(lost),
-        })
-        dev = pd.concat([dev, adev], ignore_index=True)
-    order = {c: i for i, c in enumerate(cases["case"])}
-    dev["_k"] = dev["kind"].map({k: i for i, k in enumerate(KINDS)})
-    dev["_c"] = dev["case"].map(order)
-    dev = dev.sort_values(["_c", "position", "_k"], kind="stable").drop(columns=["_c", "_k"])
-    dev = dev[DEVIATION_COLUMNS].reset_index(drop=True)
-    dev["time_lost"] = pd.to_timedelta(dev["time_lost"])
-    dev["position"] = dev["position"].astype(np.int64)
+    if found:
+        context = np.array(context, dtype=object)
+    for f in found:
+        r = f.rows
+        case = E.case_of[r]
+        lost = E.timedelta_ns(E.delta[r]) if f.lost is None else f.lost
+        parts.append((case, np.full(len(r), _KIND_INDEX[f.kind], dtype=np.int64), E.act[E.acodes[r]],
+                      context[var_offset[variant_of_case[case]] + E.pos[r]], f.detail, E.pos[r],
+                      np.full(len(r), "attributes", dtype=object), lost))
+
+    # all deviations, ordered by case, position, kind (stable: ties keep the order found)
+    cols = [np.concatenate([p[k] for p in parts]) for k in range(8)]
+    o = np.lexsort((cols[1], cols[5], cols[0]))
+    dev_case, dev_kind, tp, stage, detail, position, dgn, lost = (c[o] for c in cols)
+    kinds = np.array(KINDS, dtype=object)
+    dev = pd.DataFrame({
+        "case": pd.Series(s.case_labels[dev_case], dtype=object),
+        "stage": _str_series(stage), "touchpoint": _str_series(tp), "kind": _str_series(kinds[dev_kind]),
+        "detail": _str_series(detail), "time_lost": pd.to_timedelta(lost.astype("timedelta64[ns]")),
+        "position": position.astype(np.int64), "diagnosis": _str_series(dgn),
+    })
 
     # per-case table
-    flags = pd.crosstab(dev["case"], dev["kind"]).reindex(columns=list(KINDS), fill_value=0) > 0
-    for k in KINDS:
-        cases[k] = cases["case"].map(flags[k]).fillna(False).astype(bool) if len(flags) else False
-    cases["reached_goal"] = ~cases["drop_off"]
-    last_known = _last_known(ev, info, case_id_key)
-    cases["last_touchpoint"] = cases["case"].map(last_known["touchpoint"])
-    cases["last_stage"] = cases["case"].map(last_known["stage"])
-    cases["diagnosis"] = variants["diagnosis"].reindex(cases["variant_id"]).to_numpy()
-    cases = cases[["case", "variant_id", "events", "reached_goal", "last_stage", "last_touchpoint",
-                   "diagnosis", *KINDS]]
+    flags = np.zeros((n_cases, len(KINDS)), dtype=bool)
+    flags[dev_case, dev_kind] = True
+    last_tp = np.array(last_tp, dtype=object)
+    last_stage = np.array([info.stage(a) if a is not None else None for a in last_tp], dtype=object)
+    cases = pd.DataFrame({
+        "case": pd.Series(s.case_labels, dtype=object),
+        "variant_id": variant_of_case.astype(np.int64),
+        "events": vlengths[variant_of_case],
+        "reached_goal": ~flags[:, _KIND_INDEX["drop_off"]],
+        "last_stage": _str_series(last_stage[variant_of_case]),
+        "last_touchpoint": _str_series(last_tp[variant_of_case]),
+        "diagnosis": _str_series(np.asarray(diag, dtype=object)[variant_of_case]),
+        **{k: flags[:, i] for i, k in enumerate(KINDS)},
+    })
 
-    n_cases = len(cases)
     result = Conformance(
         journey_map=jm, fitness_token_replay=float(fitness_tbr), fitness_alignments=float(fitness_ali),
         precision=float(precision), generalization=float(generalization), simplicity=simplicity,
         deviations=dev, cases=cases, variants=variants,
-        by_touchpoint=_by(dev, "touchpoint", n_cases, jm),
-        by_stage=_by(dev, "stage", n_cases, jm),
-        funnel=_funnel(ev, cases, info, case_id_key),
+        by_touchpoint=_by(dev, dev_case, "touchpoint", n_cases, jm),
+        by_stage=_by(dev, dev_case, "stage", n_cases, jm),
+        funnel=_funnel(reached_stages, counts, cases, jm),
         break_points=_break_points(cases),
-        dfg_diff=_dfg_diff(discover_dfg(log, **kv), jm),
+        dfg_diff=_dfg_diff(_dfg_from_variants(vcodes, var_offset, vlengths, counts, s.activity_labels), jm),
         not_assessed=not_assessed,
     )
     return result
 
 
 compare_to_map.__doc__ = compare_to_map.__doc__.replace("{keys}", C.KEYS_DOC)
+_KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 
 
 def _as_map(journey_map):
@@ -787,28 +1024,18 @@ def _as_map(journey_map):
     )
 
 
-def _event_stages(ev, info):
-    """Stage context of every event (its touchpoint's stage, else the last stage seen in the case)."""
-    s = ev["_act"].map({a: info.stage(a) for a in info.known})
-    s = s.groupby(ev["_case_code"], sort=False).ffill()
-    return s.fillna(info.jm.stage_names[0]).to_numpy(dtype=object)
-
-
-def _last_known(ev, info, case_id_key):
-    known = ev[ev["_act"].isin(info.known)]
-    last = known.groupby(case_id_key, sort=False)["_act"].last()
-    return pd.DataFrame({"touchpoint": last, "stage": last.map(info.stage)})
-
-
-def _by(dev, key, n_cases, jm):
+def _by(dev, dev_case, key, n_cases, jm):
     index = jm.activities if key == "touchpoint" else jm.stage_names
     if dev.empty:
         g = pd.DataFrame(index=pd.Index(index, name=key))
     else:
-        grp = dev.groupby(key, sort=False)
+        # cases counted by their integer index (faster than hashing the labels)
+        d = pd.DataFrame({key: dev[key], "kind": dev["kind"], "case": dev_case,
+                          "time_lost": dev["time_lost"]})
+        grp = d.groupby(key, sort=False)
         g = pd.DataFrame({"cases": grp["case"].nunique(), "deviations": grp.size(),
                           "time_lost": grp["time_lost"].sum()})
-        per_kind = dev.groupby([key, "kind"])["case"].nunique().unstack(fill_value=0)
+        per_kind = d.groupby([key, "kind"])["case"].nunique().unstack(fill_value=0)
         g = g.join(per_kind.reindex(columns=list(KINDS), fill_value=0))
         extra = [i for i in g.index if i not in index]
         g = g.reindex(list(index) + sorted(extra, key=lambda i: -g.loc[i, "cases"]))
@@ -824,19 +1051,18 @@ def _by(dev, key, n_cases, jm):
     return g[[c for c in g.columns if c not in KINDS] + list(KINDS)]
 
 
-def _funnel(ev, cases, info, case_id_key):
+def _funnel(reached_stages, counts, cases, jm):
+    """Cases reaching each stage: summed over the variants whose path reaches it."""
     n = len(cases)
-    st = ev["_act"].map({a: info.stage(a) for a in info.known})
-    reached = pd.crosstab(ev[case_id_key], st).gt(0)
     rows = []
     prev = n
-    for s in info.jm.stage_names:
-        c = int(reached[s].sum()) if s in reached else 0
+    for s in jm.stage_names:
+        c = int(sum(int(k) for st, k in zip(reached_stages, counts) if s in st))
         rows.append({"step": s, "cases": c, "share": c / n if n else 0.0,
                      "of_previous": c / prev if prev else 0.0})
         prev = c
     g = int(cases["reached_goal"].sum())
-    rows.append({"step": "goal: " + " / ".join(info.jm.goal), "cases": g, "share": g / n if n else 0.0,
+    rows.append({"step": "goal: " + " / ".join(jm.goal), "cases": g, "share": g / n if n else 0.0,
                  "of_previous": g / prev if prev else 0.0})
     return pd.DataFrame(rows)
 
@@ -877,8 +1103,17 @@ def _dfg_diff(dfg, jm):
     return d[["source", "target", "status", "intended", "frequency", "cases"]].reset_index(drop=True)
 
 
-def _plot_dfg_diff(res, *, ax=None, min_cases=1):
+def _detach(fig):
+    """Unregister a figure that pyplot created: it stays a working Figure (drawing, savefig,
+    notebook display as a cell's value) but pyplot no longer shows it again at the end of the
+    cell, and it does not pile up in ``plt.get_fignums()``."""
     import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def _plot_dfg_diff(res, *, ax=None, min_cases=1):
+    from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.lines import Line2D
 
@@ -901,7 +1136,8 @@ def _plot_dfg_diff(res, *, ax=None, min_cases=1):
     pos[START] = (0.0, 0.0)
     pos[END] = (width + 0.2, 0.0)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(7, 1.5 * width), 2.2 + 0.9 * (depth + (1 if others else 0))))
+        fig = Figure(figsize=(max(7, 1.5 * width), 2.2 + 0.9 * (depth + (1 if others else 0))))
+        ax = fig.subplots()
     else:
         fig = ax.figure
     style = {"intended and taken": ("0.45", "-"), "taken, not intended": ("tab:red", "-"),

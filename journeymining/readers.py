@@ -86,6 +86,21 @@ def _sniff_delimiter(path, encoding):
         return best if counts[best] else ","
 
 
+_MAGIC = ((b"PK\x03\x04", "excel", "an Excel workbook (or another zip file)"),
+          (b"\xd0\xcf\x11\xe0", "excel", "an old-style Excel workbook (.xls)"),
+          (b"PAR1", "parquet", "a Parquet file"),
+          (b"\x1f\x8b", None, "gzip-compressed"))
+
+
+def _content_kind(path):
+    """What the first bytes say the file is, when they say something: (format, description)."""
+    head = _head(path, 8)
+    for magic, fmt, what in _MAGIC:
+        if head.startswith(magic):
+            return fmt, what
+    return None, None
+
+
 def read_table(source, *, format=None, delimiter=None, encoding="utf-8", sheet=None, skip_rows=0):
     """Read a ticket export into a DataFrame of text columns, one row per input row.
 
@@ -119,6 +134,15 @@ def read_table(source, *, format=None, delimiter=None, encoding="utf-8", sheet=N
         return source.copy()
     path = _check_path(source)
     fmt = format or detect_format(path)
+    content, what = _content_kind(path)
+    gzipped = str(path).lower().endswith((".gz", ".gzip"))
+    if fmt in ("csv", "jsonl", "xes") and content in ("excel", "parquet"):
+        said = f"the mapping says format {format!r}" if format else f"its name says {fmt}"
+        raise InputFileError(f"{path} is {what}, but {said}. Set 'source: {{format: {content}}}' in the "
+                             "mapping (or remove source.format so the extension decides).")
+    if what == "gzip-compressed" and not gzipped and fmt in ("csv", "jsonl", "xes"):
+        raise InputFileError(f"{path} is gzip-compressed but its name does not end in .gz. Rename it to "
+                             f"{path.name}.gz or decompress it first.")
     if fmt == "csv":
         return _read_csv(path, delimiter=delimiter, encoding=encoding, skip_rows=skip_rows)
     if fmt == "jsonl":
@@ -149,8 +173,9 @@ def _read_csv(path, *, delimiter, encoding, skip_rows):
             skiprows=skip_rows, on_bad_lines="error", engine="c", low_memory=False,
         )
     except UnicodeDecodeError as exc:
+        line = _line_of_byte(path, exc)
         raise InputFileError(
-            f"{path} is not valid {encoding} (byte {exc.start}: {exc.object[exc.start:exc.start + 8]!r}). "
+            f"{path} is not valid {encoding}{line} (bytes {exc.object[exc.start:exc.start + 8]!r}). "
             "Set 'source: {encoding: latin-1}' (or cp1252, utf-16) in the mapping to the file's encoding."
         ) from None
     except pd.errors.ParserError as exc:
@@ -170,6 +195,20 @@ def _read_csv(path, *, delimiter, encoding, skip_rows):
     if frame.empty:
         raise InputFileError(f"{path} has a header ({list(frame.columns)}) but no data rows. Re-export the tickets.")
     return frame
+
+
+def _line_of_byte(path, exc):
+    """' on line N' for the first byte that does not decode, found by decoding line by line."""
+    try:
+        with _open_bytes(path) as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    raw.decode(exc.encoding)
+                except UnicodeDecodeError:
+                    return f" on line {number}"
+    except (OSError, EOFError, LookupError):
+        pass
+    return ""
 
 
 def _read_jsonl(path, *, encoding):

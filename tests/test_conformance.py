@@ -309,3 +309,190 @@ def test_planted_deviations_recovered(seed):
         fn = int((truth[kind] & ~pred[kind]).sum())
         f1 = 2 * tp / (2 * tp + fp + fn)
         assert f1 >= 0.95, (kind, tp, fp, fn)
+
+
+# ------------------------------------------------------------------------------------------
+# the per-variant / vectorised computation against straightforward per-case loops
+# ------------------------------------------------------------------------------------------
+def _random_log(seed, n_cases=40):
+    """Cases over the support map plus unplanned steps, with missing teams/channels/actors,
+    timestamp ties and shuffled rows."""
+    rng = np.random.default_rng(seed)
+    jm = JourneyMap.from_yaml(MAP)
+    acts = jm.activities + ["Call customer", "Wait"]
+    rows = []
+    for c in range(n_cases):
+        minutes = 0
+        for i in range(int(rng.integers(1, 9))):
+            if rng.random() < 0.6:
+                a = jm.activities[min(i, len(jm.activities) - 1)]
+            else:
+                a = acts[rng.integers(len(acts))]
+            minutes += int(rng.choice([0, 1, 30, 300, 900]))
+            rows.append((f"r{c}", a, T0 + pd.Timedelta(minutes=minutes), rng.choice(["L1", "L2", None, "X"]),
+                         rng.choice(["chat", "e-mail", "phone", None]),
+                         rng.choice(["frontstage", "backstage", None])))
+    log = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp", "org:group",
+                                      "channel", "actor"])
+    return log.sample(frac=1.0, random_state=seed)
+
+
+def _reference(log, jm):
+    """Deviations (as a Counter of row tuples), per-case facts and funnel counts, computed case
+    by case with plain Python loops over the observable definitions."""
+    from collections import Counter
+
+    from journeymining.conformance import _diagnose, _fmt, _MapInfo
+
+    info = _MapInfo(jm)
+    team = {a: jm.touchpoint(a).team for a in jm.activities}
+    map_channel = {a: jm.touchpoint(a).channel for a in jm.activities}
+    map_actor = {a: jm.touchpoint(a).actor for a in jm.activities}
+    zero = pd.Timedelta(0)
+    devs, facts, reached = Counter(), {}, Counter()
+    ordered = log.sort_values(["case:concept:name", "time:timestamp"], kind="stable")
+    for case, g in ordered.groupby("case:concept:name", sort=False):
+        acts, ts = g["concept:name"].tolist(), g["time:timestamp"].tolist()
+        groups, channels, actors = ([v if pd.notna(v) else None for v in g[c]]
+                                    for c in ("org:group", "channel", "actor"))
+        n = len(acts)
+        lost = [zero] + [ts[i] - ts[i - 1] for i in range(1, n)]
+        context, current = [], jm.stage_names[0]
+        for a in acts:
+            current = jm.stage_of(a) or current
+            context.append(current)
+        for kind, tp, stage, detail, pos in _diagnose(tuple(acts), info):
+            tl = zero if kind in ("skipped_touchpoint", "drop_off") or pos < 0 else lost[pos]
+            devs[(case, stage, tp, kind, detail, tl, pos)] += 1
+        for i in range(1, n):
+            g0, g1 = groups[i - 1], groups[i]
+            if g0 is not None and g1 is not None and g0 != g1:
+                t0, t1 = team.get(acts[i - 1]), team.get(acts[i])
+                if not (t0 and t1 and t0 != t1 and g1 == t1 and g0 == t0):
+                    devs[(case, context[i], acts[i], "unplanned_handoff", f"{g0} → {g1} at {acts[i]}",
+                          lost[i], i)] += 1
+        front = [i for i in range(n) if (actors[i] if actors[i] is not None else map_actor.get(acts[i]))
+                 == "frontstage" and channels[i] is not None]
+        for j, i in zip(front, front[1:]):
+            c0, c1, m0, m1 = channels[j], channels[i], map_channel.get(acts[j]), map_channel.get(acts[i])
+            if c0 != c1 and not (m0 and m1 and m0 != m1 and c1 == m1 and c0 == m0):
+                devs[(case, context[i], acts[i], "channel_switch", f"{c0} → {c1} at {acts[i]}", lost[i], i)] += 1
+        for s in jm.sla:
+            if s.stage is None:
+                start = next((ts[i] for i in range(n) if acts[i] == s.from_activity), None)
+                end = next((i for i in range(n) if start is not None and acts[i] == s.to_activity
+                            and ts[i] >= start), None)
+                if end is not None and ts[end] - start > s.within:
+                    took = ts[end] - start
+                    devs[(case, context[end], acts[end], "sla_breach", f"{s.from_activity} → "
+                          f"{s.to_activity} took {_fmt(took)} > {_fmt(s.within)}", took - s.within, end)] += 1
+            else:
+                idx = [i for i in range(n) if jm.stage_of(acts[i]) == s.stage]
+                if idx and ts[idx[-1]] - ts[idx[0]] > s.within:
+                    took = ts[idx[-1]] - ts[idx[0]]
+                    devs[(case, context[idx[-1]], acts[idx[-1]], "sla_breach", f"stage {s.stage} took "
+                          f"{_fmt(took)} > {_fmt(s.within)}", took - s.within, idx[-1])] += 1
+        known = [a for a in acts if a in jm.activities]
+        facts[case] = {"events": n, "reached_goal": any(a in jm.goal for a in acts),
+                       "last_touchpoint": known[-1] if known else None}
+        for st in {jm.stage_of(a) for a in known}:
+            reached[st] += 1
+    return devs, facts, reached
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_per_variant_equals_per_case_reference(jm, seed):
+    from collections import Counter
+
+    log = _random_log(seed)
+    res = compare_to_map(log, jm, alignments=False)
+    devs, facts, reached = _reference(log, jm)
+    dev = res.deviations
+    found = Counter(zip(dev["case"], dev["stage"], dev["touchpoint"], dev["kind"], dev["detail"],
+                        dev["time_lost"], dev["position"]))
+    assert found == devs
+    assert set(dev["diagnosis"]) <= {"fallback", "attributes"}
+    # rows ordered by case (first appearance in the log), position, kind
+    first_seen = {c: i for i, c in enumerate(pd.unique(log["case:concept:name"]))}
+    key = list(zip(dev["case"].map(first_seen), dev["position"], dev["kind"].map(KINDS.index)))
+    assert key == sorted(key)
+    cases = res.cases.set_index("case")
+    assert list(cases.index) == list(first_seen)
+    for case, f in facts.items():
+        assert cases.loc[case, "events"] == f["events"]
+        assert cases.loc[case, "reached_goal"] == f["reached_goal"]
+        last = cases.loc[case, "last_touchpoint"]
+        assert (last if isinstance(last, str) else None) == f["last_touchpoint"]
+        for kind in KINDS:
+            assert cases.loc[case, kind] == any(d[0] == case and d[3] == kind for d in devs), (case, kind)
+    assert res.funnel["cases"].tolist()[:-1] == [reached[s] for s in jm.stage_names]
+    assert res.funnel["cases"].tolist()[-1] == sum(f["reached_goal"] for f in facts.values())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dfg_from_variants_equals_discover_dfg(jm, seed):
+    from journeymining.conformance import _dfg_diff
+    from journeymining.discovery import discover_dfg
+
+    log = _random_log(seed, n_cases=60)
+    res = compare_to_map(log, jm, alignments=False)
+    pd.testing.assert_frame_equal(res.dfg_diff, _dfg_diff(discover_dfg(log), jm))
+
+
+def test_conforming_log_has_no_deviations(jm):
+    log = pd.DataFrame({
+        "case:concept:name": ["a"] * 6,
+        "concept:name": ["Start chat", "Triage", "Escalate", "Fix at L2", "Send answer", "Close ticket"],
+        "time:timestamp": T0 + pd.to_timedelta([0, 1, 2, 3, 3.5, 4], unit="h"),
+    })
+    res = compare_to_map(log, jm, alignments=False)
+    assert res.deviations.empty
+    assert list(res.deviations.columns) == ["case", "stage", "touchpoint", "kind", "detail", "time_lost",
+                                            "position", "diagnosis"]
+    assert pd.api.types.is_timedelta64_dtype(res.deviations["time_lost"])
+    assert res.cases.loc[0, ["events", "reached_goal", "last_stage", "last_touchpoint"]].tolist() == [
+        6, True, "Close", "Close ticket"]
+    assert not res.cases.loc[0, list(KINDS)].any()
+    assert res.funnel["cases"].tolist() == [1, 1, 1, 1]
+    assert res.break_points.empty
+    assert res.by_stage["cases"].tolist() == [0, 0, 0]
+
+
+def test_case_without_touchpoints(jm):
+    """Only unplanned steps: each case drops off, with no last touchpoint and no stage reached."""
+    log = pd.DataFrame({"case:concept:name": ["a", "a", "b"], "concept:name": ["x", "y", "x"],
+                        "time:timestamp": T0 + pd.to_timedelta([0, 2, 5], unit="h")})
+    res = compare_to_map(log, jm, alignments=False)
+    dev = res.deviations
+    assert dev[["case", "kind", "position"]].values.tolist() == [
+        ["a", "unplanned_step", 0], ["a", "unplanned_step", 1], ["a", "drop_off", 1],
+        ["b", "unplanned_step", 0], ["b", "drop_off", 0]]
+    assert dev["time_lost"].tolist() == [pd.Timedelta(0), pd.Timedelta(hours=2), pd.Timedelta(0),
+                                         pd.Timedelta(0), pd.Timedelta(0)]
+    assert res.cases["last_touchpoint"].isna().all() and res.cases["last_stage"].isna().all()
+    assert res.funnel["cases"].tolist() == [0, 0, 0, 0]
+    assert res.break_points[["last_stage", "last_touchpoint", "cases"]].values.tolist() == [
+        ["(no touchpoint)", "(no touchpoint)", 2]]
+
+
+def test_missing_case_ids_raise(jm):
+    log = tiny_log()
+    log.loc[3, "case:concept:name"] = None
+    with pytest.raises(EventLogError, match="compare_to_map: column 'case:concept:name' has 1 missing case ids"):
+        compare_to_map(log, jm)
+
+
+def test_figures_are_detached_from_pyplot(result):
+    """Returned figures are not left open in pyplot (a notebook shows them once, as the value)."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    fig = result.plot_map()
+    fig2 = result.plot_dfg_diff()
+    assert plt.get_fignums() == []
+    assert len(fig.axes) == 2 and len(fig2.axes) == 1  # the map and its colour bar; the graph
+    fig2.savefig(__import__("io").BytesIO(), format="png")
+    _, ax = plt.subplots()
+    assert result.plot_dfg_diff(ax=ax) is ax.figure
+    assert plt.get_fignums() == [ax.figure.number]  # a caller's figure stays theirs
+    plt.close("all")
