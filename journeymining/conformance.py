@@ -127,7 +127,9 @@ class Conformance:
     by_touchpoint, by_stage : DataFrame
         Cases affected, share of all cases, deviations, time lost and cases per kind.
     funnel : DataFrame
-        Cases reaching each stage (any touchpoint of it) and the goal.
+        Per stage (and the goal, after its stage): ``cases`` with an event in the stage,
+        ``reached`` (got to the stage or a later one; never grows), ``share`` and ``of_previous``
+        of ``reached``.
     break_points : DataFrame
         Cases that ended before the goal, by last stage and last touchpoint.
     dfg_diff : DataFrame
@@ -1052,18 +1054,31 @@ def _by(dev, dev_case, key, n_cases, jm):
 
 
 def _funnel(reached_stages, counts, cases, jm):
-    """Cases reaching each stage: summed over the variants whose path reaches it."""
+    """The stage funnel, summed over variants.
+
+    ``cases`` counts the cases with an event in the stage; ``reached`` those that got to the stage
+    or a later one (so the funnel never grows, even past optional stages a case may skip);
+    ``share`` and ``of_previous`` are computed on ``reached``. The goal row stands after the
+    stage that holds the goal.
+    """
     n = len(cases)
-    rows = []
-    prev = n
-    for s in jm.stage_names:
-        c = int(sum(int(k) for st, k in zip(reached_stages, counts) if s in st))
-        rows.append({"step": s, "cases": c, "share": c / n if n else 0.0,
-                     "of_previous": c / prev if prev else 0.0})
-        prev = c
-    g = int(cases["reached_goal"].sum())
-    rows.append({"step": "goal: " + " / ".join(jm.goal), "cases": g, "share": g / n if n else 0.0,
-                 "of_previous": g / prev if prev else 0.0})
+    names = jm.stage_names
+    index = {name: i for i, name in enumerate(names)}
+    furthest = [max((index[s] for s in st if s in index), default=-1) for st in reached_stages]
+    goal_stage = max((index.get(jm.stage_of(a), -1) for a in jm.goal), default=len(names) - 1)
+    steps = []
+    for i, name in enumerate(names):
+        visited = int(sum(int(k) for st, k in zip(reached_stages, counts) if name in st))
+        reached = int(sum(int(k) for f, k in zip(furthest, counts) if f >= i))
+        steps.append((name, visited, reached))
+        if i == goal_stage:
+            g = int(cases["reached_goal"].sum())
+            steps.append(("goal: " + " / ".join(jm.goal), g, g))
+    rows, prev = [], n
+    for step_name, visited, reached in steps:
+        rows.append({"step": step_name, "cases": visited, "reached": reached,
+                     "share": reached / n if n else 0.0, "of_previous": reached / prev if prev else 0.0})
+        prev = reached
     return pd.DataFrame(rows)
 
 

@@ -736,7 +736,8 @@ class JourneyMap:
             y += h
         total_h = y
         ns = len(self.stages)
-        if ax is None:
+        own_figure = ax is None
+        if own_figure:
             fig, ax = plt.subplots(figsize=(max(6, 2.6 * ns + 1.5), 1.0 + 0.75 * total_h + 0.6))
         else:
             fig = ax.figure
@@ -756,7 +757,7 @@ class JourneyMap:
                 cx = si * col_w + 0.5
                 cy = -(lane_y[li] + k + 0.5)
                 share = None if overlay is None else overlay.get(t.activity)
-                face = "white" if share is None or share != share else cm(0.15 + 0.85 * min(max(share, 0), 1))
+                face = "white" if share is None or share != share else cm(min(max(share, 0), 1))
                 style = "--" if self.is_optional(t.activity) else "-"
                 box = FancyBboxPatch((cx - box_w / 2, cy - box_h / 2), box_w, box_h,
                                      boxstyle="round,pad=0.02", linestyle=style,
@@ -785,4 +786,6 @@ class JourneyMap:
         for sp in ax.spines.values():
             sp.set_visible(False)
         ax.set_title(self.name, loc="left", fontsize=11)
+        if own_figure:
+            plt.close(fig)  # the returned Figure displays once in Jupyter (not also as pyplot's)
         return fig
