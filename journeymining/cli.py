@@ -121,16 +121,17 @@ def cmd_analyze(args):
 
 
 def cmd_generate(args):
-    """Write seeded synthetic tickets (three export shapes + ground truth) to a folder."""
-    from .generator import generate_tickets
+    """Write seeded synthetic tickets (three export shapes, ground truth, intended map, mappings)."""
+    from .generator import generate_tickets, write_generated
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     gen = generate_tickets(args.tickets, random_state=args.seed, deviation_rate=args.deviation_rate)
-    for name, frame in (("tickets_events", gen.events), ("tickets_updates", gen.updates),
-                        ("tickets_wide", gen.wide), ("truth", gen.truth), ("deviations", gen.deviations)):
-        frame.to_csv(out / f"{name}.csv", index=False)
-        print(f"wrote {out / name}.csv ({len(frame):,} rows)")
+    note = (f"# Written by 'journeymining generate --tickets {args.tickets} --seed {args.seed} "
+            f"--deviation-rate {args.deviation_rate}'.\n")
+    for path in write_generated(gen, args.out, note=note):
+        print(f"wrote {path}")
+    out = Path(args.out)
+    print(f"next: journeymining analyze {out / 'tickets_events.csv'} --mapping "
+          f"{out / 'mappings' / 'generated_events.yaml'} --map {out / 'intended_journey.yaml'} --out {out / 'report'}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """The command line, end to end on the shipped samples."""
 
+import re
 import subprocess
 import sys
 
@@ -31,10 +32,12 @@ def test_convert_then_discover_the_helpdesk_log(tmp_path):
 def test_generate_then_compare(tmp_path):
     res = _cli("generate", "--tickets", "300", "--seed", "3", "--out", tmp_path / "gen")
     assert res.returncode == 0, res.stderr
+    assert (tmp_path / "gen" / "truth.csv").exists() and "next: journeymining analyze" in res.stdout
     res = _cli("convert", tmp_path / "gen" / "tickets_events.csv", "--mapping",
-               "data/samples/mappings/generated_events.yaml", "--out", tmp_path / "events.csv")
+               tmp_path / "gen" / "mappings" / "generated_events.yaml", "--out", tmp_path / "events.csv")
     assert res.returncode == 0, res.stderr
-    res = _cli("compare", tmp_path / "events.csv", "--map", "data/samples/intended_journey.yaml",
+    assert re.search(r"quarantined +0 rows", res.stdout)  # the written mapping fits the written export
+    res = _cli("compare", tmp_path / "events.csv", "--map", tmp_path / "gen" / "intended_journey.yaml",
                "--out", tmp_path / "cmp", "--jobs", "1")
     assert res.returncode == 0, res.stderr
     assert "300 cases against" in res.stdout
