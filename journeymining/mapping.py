@@ -128,7 +128,7 @@ class Mapping:
         cols += [(f"track.{t.column}", t.column) for t in self.track]
         cols += [(f"events.{c}", c) for c in self.events]
         cols += [(f"resources.{c}", v) for c, v in self.resources.items()]
-        cols += [("pseudonymize.columns", c) for c in self.pseudonymize_columns]
+        cols += [("pseudonymize.columns", c) for c, _ in self.pseudonymize_columns]
         return cols
 
 
@@ -290,6 +290,10 @@ def load_mapping(mapping) -> Mapping:
     columns = pseudo.get("columns", []) or []
     if isinstance(columns, str):
         columns = [columns]
+    # a list pseudonymises each column in its own domain; a dict {column: domain} lets columns that
+    # hold the same kind of identifier (customer, caller_id) share pseudonyms
+    domains = {str(c): str(d) for c, d in columns.items()} if isinstance(columns, dict) else {
+        str(c): str(c) for c in columns}
     if columns and not (pseudo.get("key_env") or pseudo.get("key_file")):
         raise MappingError(
             f"{origin}: pseudonymize.columns is set but no key: add 'key_env: JOURNEYMINING_KEY' "
@@ -327,7 +331,7 @@ def load_mapping(mapping) -> Mapping:
         unknown=unknown,
         touchpoints={str(k): dict(v) for k, v in touchpoints.items()},
         duplicates=duplicates,
-        pseudonymize_columns=tuple(columns),
+        pseudonymize_columns=tuple(domains.items()),
         key_env=pseudo.get("key_env"),
         key_file=pseudo.get("key_file"),
         track=tuple(track),

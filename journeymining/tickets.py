@@ -151,9 +151,9 @@ def _pseudonymized(raw, m):
         return raw
     key = load_key(key_env=m.key_env, key_file=m.key_file)
     work = raw.copy()
-    for col in m.pseudonymize_columns:
+    for col, domain in m.pseudonymize_columns:
         text, _ = _as_text(work[col])
-        work[col] = pseudonymize(text, key)
+        work[col] = pseudonymize(text, key, domain=domain)
     return work
 
 

@@ -279,6 +279,21 @@ def test_pseudonyms_are_stable_keyed_and_not_the_input(monkeypatch):
         tickets_to_event_log(JOURNEYS, mapping)
 
 
+def test_pseudonym_domains_separate_or_link_columns(tmp_path):
+    frame = pd.DataFrame({"ticket": ["T1", "T2"], "status": ["New", "New"], "at": ["2024-03-01"] * 2,
+                          "customer": ["Value 1", "Value 2"], "agent": ["Value 1", "Value 1"]})
+    key = tmp_path / "key"
+    key.write_text("secret")
+    base = {"case": {"id": "ticket", "customer": "customer"}, "activity": "status", "resource": "agent",
+            "timestamp": {"column": "at"}}
+    apart = tickets_to_event_log(frame, {**base, "pseudonymize": {"columns": ["customer", "agent"],
+                                                                  "key_file": str(key)}}).log
+    assert apart[C.CUSTOMER].iloc[0] != apart[C.RESOURCE].iloc[0]  # same raw value, other column
+    linked = tickets_to_event_log(frame, {**base, "pseudonymize": {
+        "columns": {"customer": "person", "agent": "person"}, "key_file": str(key)}}).log
+    assert linked[C.CUSTOMER].iloc[0] == linked[C.RESOURCE].iloc[0]
+
+
 # --------------------------------------------------------------------------- the real help-desk log
 
 def test_helpdesk_log_converts_with_the_shipped_mapping():
