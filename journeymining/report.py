@@ -38,16 +38,19 @@ section { background:#fff; border:1px solid var(--line); border-radius:8px; padd
 h2 { margin-top:0; font-size:20px; }
 h3 { font-size:15px; margin:18px 0 6px; color: var(--muted); }
 p.text { white-space: pre-line; }
-figure { margin: 12px 0; }
+figure { margin: 12px 0; overflow-x:auto; }
 figure img { max-width:100%; height:auto; border:1px solid var(--line); border-radius:4px;
              background:#fff; }
+figure img.wide { max-width:none; }
 figcaption { color: var(--muted); font-size:13px; }
 .table-wrap { overflow-x:auto; }
 table { border-collapse: collapse; font-size:13px; margin: 4px 0 6px; }
-th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:right;
+th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:left;
          vertical-align: top; }
-th { background:#f3f5f8; text-align:left; }
-td:first-child, th:first-child { text-align:left; }
+th { background:#f3f5f8; }
+td.num, th.num { text-align:right; white-space:nowrap; }
+td.long { min-width: 28em; }
+.empty { color: var(--muted); font-style: italic; }
 .csv { font-size:12px; color: var(--muted); }
 footer { color: var(--muted); font-size:12px; padding: 0 40px 30px; }
 """
@@ -161,6 +164,17 @@ def _figure_uri(fig):
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+def _aspect(uri):
+    """Width / height of an SVG data URI (0 when it cannot be told)."""
+    m = _DATA_SVG.match(uri)
+    if not m:
+        return 0.0
+    head = base64.b64decode(m.group(1))[:2000].decode("utf-8", "replace")
+    w = re.search(r'<svg[^>]*\bwidth="([\d.]+)', head)
+    h = re.search(r'<svg[^>]*\bheight="([\d.]+)', head)
+    return float(w.group(1)) / float(h.group(1)) if w and h and float(h.group(1)) else 0.0
+
+
 def _slug(text, taken):
     base = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "table"
     slug, i = base, 2
@@ -190,14 +204,28 @@ def _duration_text(td):
 
 
 def _table_html(frame, max_rows):
+    """An HTML table: numbers right-aligned, long text given room to wrap, an empty frame said so."""
+    if frame.empty:
+        return '<p class="empty">none</p>'
     shown = frame.head(max_rows).copy()
+    numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])
+               and not pd.api.types.is_bool_dtype(shown[c])}
     for col in shown.columns:
         if pd.api.types.is_timedelta64_dtype(shown[col]):
             shown[col] = shown[col].map(_duration_text)
-        elif shown[col].dtype == object:
-            shown[col] = shown[col].map(lambda v: ", ".join(map(str, v)) if isinstance(v, (tuple, list)) else v)
-    return shown.to_html(index=False, escape=True, na_rep="", border=0, float_format=_fmt,
-                         classes="data")
+            numeric.add(col)
+        elif col in numeric:
+            shown[col] = shown[col].map(lambda v: "" if v is None or v != v else _fmt(v))
+        else:
+            shown[col] = shown[col].map(
+                lambda v: ", ".join(map(str, v)) if isinstance(v, (tuple, list)) else ("" if v is None or v != v else str(v)))
+    long = {c for c in shown.columns if c not in numeric and shown[c].str.len().max() > 60}
+    cls = {c: ' class="num"' if c in numeric else (' class="long"' if c in long else "") for c in shown.columns}
+    head = "".join(f"<th{cls[c]}>{html.escape(str(c))}</th>" for c in shown.columns)
+    rows = "".join("<tr>" + "".join(f"<td{cls[c]}>{html.escape(v)}</td>" for c, v in zip(shown.columns, row))
+                   + "</tr>" for row in shown.itertuples(index=False))
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
 
 
 def write_report(out_dir, sections, *, title="Customer journey report", subtitle=None,
@@ -259,7 +287,8 @@ def write_report(out_dir, sections, *, title="Customer journey report", subtitle
             uri = _figure_uri(fig)
             alt = html.escape(caption or f"{sec.title}, figure {j + 1}")
             cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-            parts.append(f'<figure><img class="figure" alt="{alt}" src="{uri}">{cap}</figure>')
+            wide = " wide" if _aspect(uri) > 3 else ""  # long strips keep their size and scroll
+            parts.append(f'<figure><img class="figure{wide}" alt="{alt}" src="{uri}">{cap}</figure>')
         for name, frame in sec.tables.items():
             if frame is None:
                 continue

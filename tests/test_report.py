@@ -290,7 +290,7 @@ def test_report_in_headless_chromium(analysis):
     result, _ = analysis
     page = result.index
     images, shot, requests, net = _browse(page)
-    n_img = page.read_text().count('<img class="figure"')
+    n_img = page.read_text().count('<img class="figure')
     assert n_img >= 4                                      # DFG, model, map overlay, CX map
     assert len(images) == n_img
     assert all(w > 50 and h > 50 for w, h in images), images
