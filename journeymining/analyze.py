@@ -79,9 +79,7 @@ def _load_map(journey_map):
         return journey_map
     if isinstance(journey_map, dict):
         return JourneyMap.from_dict(journey_map)
-    if str(journey_map).lower().endswith((".bpmn", ".xml")):
-        return JourneyMap.from_bpmn(journey_map)
-    return JourneyMap.from_yaml(journey_map)
+    return JourneyMap.from_file(journey_map)
 
 
 def _close(figures):
@@ -337,7 +335,9 @@ def analyze(tickets, mapping, *, journey_map=None, out_dir, goal=None, sla=None,
             "Intended vs actual journey",
             f"Compared with the journey map {s['journey_map']!r}: {s['conforming_cases']:,} of "
             f"{s['cases']:,} journeys follow it; goal reached {_pct(s['reached_goal'])}. "
-            + ", ".join(f"{k} {v:.3f}" for k, v in m.items() if v == v) + ".",
+            + ", ".join(f"{k} {v:.3f}" for k, v in m.items() if v is not None) + "."
+            + (f" Only {s['map_coverage']:.0%} of the events are touchpoints of the map."
+               if s.get("map_coverage") is not None and s["map_coverage"] < 0.5 else ""),
             figures=[("Share of journeys deviating at each touchpoint", map_fig)],
             tables={"deviations by kind": conformance.kind_table(),
                     "deviations by stage": conformance.by_stage.reset_index(),

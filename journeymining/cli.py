@@ -89,7 +89,11 @@ def cmd_compare(args):
     summary = json.loads((Path(args.out) / "summary.json").read_text())
     print(f"{summary['cases']:,} cases against '{summary['journey_map']}': "
           f"{summary['conforming_cases']:,} conform, {summary['reached_goal']:.1%} reach the goal")
-    print("  " + ", ".join(f"{k} {v:.3f}" for k, v in summary["metrics"].items()))
+    print("  " + ", ".join(f"{k} {'n/a' if v is None else f'{v:.3f}'}" for k, v in summary["metrics"].items()))
+    coverage = summary.get("map_coverage")
+    if coverage is not None and coverage < 0.5:
+        print(f"warning: only {coverage:.0%} of the events are touchpoints of the map: is it the right map, "
+              "and does the mapping name activities as the map does?", file=sys.stderr)
     for kind, v in summary["deviations"].items():
         print(f"  {kind:<20}{v['cases']:>8,} cases ({v['share']:.1%})")
     for path in written:

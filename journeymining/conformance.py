@@ -137,6 +137,9 @@ class Conformance:
         ``intended, never taken`` (``▶``/``■`` mark start and end).
     not_assessed : dict
         Kinds that could not be checked, with the reason (e.g. no ``org:group`` column).
+    map_coverage : float
+        Share of the log's events whose activity is a touchpoint of the map; a low value means
+        the log and the map do not speak the same activity names (wrong map or mapping).
     """
 
     journey_map: JourneyMap
@@ -154,6 +157,7 @@ class Conformance:
     break_points: pd.DataFrame
     dfg_diff: pd.DataFrame
     not_assessed: dict = field(default_factory=dict)
+    map_coverage: float = float("nan")
 
     @property
     def budget_exceeded(self):
@@ -181,7 +185,8 @@ class Conformance:
             "cases": n,
             "events": int(self.cases["events"].sum()),
             "variants": int(len(self.variants)),
-            "metrics": {k: round(v, 6) for k, v in self.metrics().items()},
+            "metrics": {k: round(v, 6) if v == v else None for k, v in self.metrics().items()},
+            "map_coverage": round(self.map_coverage, 6) if self.map_coverage == self.map_coverage else None,
             "reached_goal": round(float(self.cases["reached_goal"].mean()) if n else 0.0, 6),
             "conforming_cases": int((~self.cases[list(KINDS)].any(axis=1)).sum()),
             "deviations": {r.kind: {"cases": int(r.cases), "share": round(float(r.share), 6)}
@@ -1005,6 +1010,7 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
         break_points=_break_points(cases),
         dfg_diff=_dfg_diff(_dfg_from_variants(vcodes, var_offset, vlengths, counts, s.activity_labels), jm),
         not_assessed=not_assessed,
+        map_coverage=_map_coverage(vcodes, vlengths, counts, s.activity_labels, jm),
     )
     return result
 
@@ -1032,18 +1038,22 @@ def _by(dev, dev_case, key, n_cases, jm):
         g = pd.DataFrame(index=pd.Index(index, name=key))
     else:
         # cases counted by their integer index (faster than hashing the labels)
+        # summed in seconds: thousands of long gaps overflow nanosecond Timedeltas (292 years)
         d = pd.DataFrame({key: dev[key], "kind": dev["kind"], "case": dev_case,
-                          "time_lost": dev["time_lost"]})
+                          "lost_s": dev["time_lost"].dt.total_seconds().fillna(0.0)})
         grp = d.groupby(key, sort=False)
+        lost = grp["lost_s"].sum()
         g = pd.DataFrame({"cases": grp["case"].nunique(), "deviations": grp.size(),
-                          "time_lost": grp["time_lost"].sum()})
+                          "time_lost": pd.Series(np.round(lost.to_numpy()).astype(np.int64).astype("timedelta64[s]"),
+                                                 index=lost.index)})
         per_kind = d.groupby([key, "kind"])["case"].nunique().unstack(fill_value=0)
         g = g.join(per_kind.reindex(columns=list(KINDS), fill_value=0))
         extra = [i for i in g.index if i not in index]
         g = g.reindex(list(index) + sorted(extra, key=lambda i: -g.loc[i, "cases"]))
     for c in ("cases", "deviations", *KINDS):
         g[c] = g[c].fillna(0).astype(np.int64) if c in g else 0
-    g["time_lost"] = pd.to_timedelta(g["time_lost"]).fillna(_ZERO) if "time_lost" in g else _ZERO
+    g["time_lost"] = (g["time_lost"].fillna(pd.Timedelta(0)).astype("timedelta64[s]") if "time_lost" in g
+                      else pd.Series(pd.Timedelta(0), index=g.index).astype("timedelta64[s]"))
     g["share"] = g["cases"] / n_cases if n_cases else 0.0
     g["mean_time_lost_per_case"] = [tl / c if c else _ZERO for tl, c in zip(g["time_lost"], g["cases"])]
     g.index.name = key
@@ -1051,6 +1061,15 @@ def _by(dev, dev_case, key, n_cases, jm):
         g.insert(0, "stage", [jm.stage_of(a) for a in g.index])
         g.insert(1, "in_map", [a in set(jm.activities) for a in g.index])
     return g[[c for c in g.columns if c not in KINDS] + list(KINDS)]
+
+
+def _map_coverage(vcodes, vlengths, counts, labels, jm):
+    """Share of events (variant sequences weighted by their cases) whose activity is a touchpoint."""
+    if len(vcodes) == 0:
+        return float("nan")
+    in_map = np.isin(np.asarray(labels, dtype=object), list(jm.activities))
+    weights = np.repeat(np.asarray(counts, dtype=np.int64), np.asarray(vlengths, dtype=np.int64))
+    return float(np.dot(in_map[vcodes], weights) / weights.sum())
 
 
 def _funnel(reached_stages, counts, cases, jm):
@@ -1212,7 +1231,7 @@ def compare_main(events_path, map_path, out_dir, *, time_budget=5.0, n_jobs=None
 
     from .readers import read_event_log
 
-    jm = JourneyMap.from_yaml(map_path)
+    jm = JourneyMap.from_file(map_path)
     log = read_event_log(events_path)
     res = compare_to_map(log, jm, time_budget=time_budget, n_jobs=n_jobs)
     out = Path(out_dir)

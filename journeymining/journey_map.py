@@ -159,7 +159,19 @@ class JourneyMap:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise JourneyMapError(f"Journey map {p.name}: not valid YAML ({exc}).") from exc
+        if isinstance(data, dict) and "stages" not in data and {"case", "shape"} & set(data):
+            raise JourneyMapError(
+                f"{p} is a ticket mapping (it has 'case'/'shape'), not an intended journey map. Pass it "
+                "as --mapping; --map takes a journey map with 'stages' and 'goal' (README, 'Intended vs actual')."
+            )
         return cls.from_dict(data, source=p.name)
+
+    @classmethod
+    def from_file(cls, path):
+        """Load a journey map from YAML, or from BPMN 2.0 when the file ends in ``.bpmn``/``.xml``."""
+        if str(path).lower().endswith((".bpmn", ".xml")):
+            return cls.from_bpmn(path)
+        return cls.from_yaml(path)
 
     @classmethod
     def from_dict(cls, data, *, source="journey map"):

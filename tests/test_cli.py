@@ -47,3 +47,16 @@ def test_generate_then_compare(tmp_path):
 def test_unknown_command_is_a_usage_error():
     res = _cli("frobnicate")
     assert res.returncode == 2 and "invalid choice" in res.stderr
+
+
+def test_compare_warns_when_the_map_does_not_fit_the_log(tmp_path):
+    res = _cli("convert", "data/samples/helpdesk.csv.gz", "--mapping", "data/samples/mappings/helpdesk.yaml",
+               "--out", tmp_path / "hd.csv")
+    assert res.returncode == 0, res.stderr
+    res = _cli("compare", tmp_path / "hd.csv", "--map", "data/samples/intended_journey.yaml",
+               "--out", tmp_path / "cmp", "--jobs", "1")
+    assert res.returncode == 0, res.stderr
+    assert "warning: only 0% of the events are touchpoints of the map" in res.stderr
+    res = _cli("compare", tmp_path / "hd.csv", "--map", "data/samples/mappings/helpdesk.yaml",
+               "--out", tmp_path / "cmp2")
+    assert res.returncode == 2 and "is a ticket mapping" in res.stderr and "Traceback" not in res.stderr

@@ -496,3 +496,10 @@ def test_figures_are_detached_from_pyplot(result):
     assert result.plot_dfg_diff(ax=ax) is ax.figure
     assert plt.get_fignums() == [ax.figure.number]  # a caller's figure stays theirs
     plt.close("all")
+
+
+def test_map_coverage_counts_events_whose_activity_is_a_touchpoint(result):
+    # the fixture log: 11 cases; only c3's "Call customer" is not in the map (1 event)
+    n_events = int(result.cases["events"].sum())
+    assert result.map_coverage == pytest.approx((n_events - 1) / n_events)
+    assert result.summary()["map_coverage"] == pytest.approx((n_events - 1) / n_events, abs=1e-6)
