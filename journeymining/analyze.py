@@ -371,8 +371,13 @@ def analyze(tickets, mapping, *, journey_map=None, out_dir, goal=None, sla=None,
     ))
     sections.append(ReportSection(
         "Pain points",
-        "Deviations, waits and drop-offs ranked by impact = cases affected × hours lost per case "
-        "(see journeymining.pain_points).",
+        "Deviations, waits and drop-offs ranked by impact = cases affected × hours lost per case. "
+        "Hours lost per case: for a wait A → B, the median time between the two steps (listed when that "
+        "median is in the slowest quarter of all step-to-step waits; waits before the customer's own "
+        "steps are left out); for a drop-off, the median throughput time of the journeys that ended "
+        "without the goal; for a deviation kind (SLA breaches included), the median throughput time of "
+        "the affected journeys minus that of the others (0 when they are not slower). "
+        "Definitions: journeymining.pain_points.",
         tables={"pain points": pp},
     ))
     sections.append(ReportSection(

@@ -22,10 +22,14 @@ def _write_log(log, path):
         export.write_parquet(log, path)
     elif suffix.endswith(".xes") or suffix.endswith(".xes.gz"):
         export.write_xes(log, path)
-    elif suffix.endswith(".json") or suffix.endswith(".jsonocel"):
+    elif suffix.endswith((".json", ".jsonocel", ".sqlite", ".db", ".xmlocel")):
         export.write_ocel2(log, path)
-    else:
+    elif suffix.endswith(".csv"):
         export.write_csv(log, path)
+    else:
+        raise JourneyMiningError(
+            f"--out {path}: unknown kind of file. End it in .csv, .parquet, .xes, .xes.gz, or .json / "
+            ".sqlite (OCEL 2.0).")
 
 
 def cmd_convert(args):
@@ -111,6 +115,15 @@ def cmd_cluster(args):
                            score=args.score, figures=not args.no_figures)
     for path in written.values():
         print(f"wrote {path}")
+    import pandas as pd
+
+    criterion = pd.read_csv(written["criterion"]) if "criterion" in written else None
+    if criterion is not None and len(criterion):
+        best = criterion.loc[criterion["silhouette"].idxmax()]
+        print(f"k={int(best['k'])} clusters, case-weighted silhouette {best['silhouette']:.3f}")
+        if best["silhouette"] < 0.25:
+            print("note: a silhouette below 0.25 means the journeys do not form clear groups; read the "
+                  "clusters as a partition of convenience, not as distinct kinds of journey.")
     return 0
 
 

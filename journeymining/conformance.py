@@ -295,7 +295,7 @@ def _run_alignments(variants, jm, budget, n_jobs):
     if n_jobs == 1 or len(items) < 64:
         state = _net_state(jm.to_dict())
         results = []
-        for chunk in progress(_chunks(items, 16), desc="alignments"):
+        for chunk in progress(_chunks(items, 16), desc="alignments (batches of 16 variants)", unit="batch"):
             results.extend(_align_variants(chunk, budget, state))
         return results
     import multiprocessing as mp
@@ -310,7 +310,8 @@ def _run_alignments(variants, jm, budget, n_jobs):
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(jm.to_dict(),)) as pool:
         futures = [pool.submit(_align_variants, ch, budget) for ch in chunks]
-        for fut in progress(futures, desc="alignments"):
+        for fut in progress(futures, desc=f"alignments ({len(items)} variants in {len(chunks)} batches)",
+                            unit="batch"):
             results.extend(fut.result())
     return results
 

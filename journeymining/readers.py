@@ -326,6 +326,14 @@ def read_event_log(source, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, times
     InputFileError
         When the file cannot be read or lacks the three pm4py columns.
     """
+    if not isinstance(source, pd.DataFrame) and str(source).lower().endswith((".json", ".jsonocel")):
+        head = _head(_check_path(source), 4096)
+        if b'"objectTypes"' in head or b'"objects"' in head:
+            raise InputFileError(
+                f"{source} is an OCEL 2.0 (object-centric) log. read_event_log reads flat event logs: "
+                "write one with 'journeymining convert ... --out events.csv' (or .parquet, .xes), or read "
+                "this file with pm4py.read_ocel2 for object-centric analysis."
+            )
     frame = read_table(source)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
