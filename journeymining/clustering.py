@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 import warnings
 from pathlib import Path
 
@@ -916,64 +915,24 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
 
 
 class _CaseMeasures:
-    """Per-case measures of one log (one vectorised pass; definitions of journeymining.kpis)."""
+    """Per-case measures in ``var.cases`` order: the KPIs of :func:`journeymining.kpis.case_kpis`
+    (one definition of throughput, goal, reopen, handoffs, CSAT), plus rework per variant."""
 
     def __init__(self, log, var, keys):
-        codes = var.case_codes_of_events()
-        n_cases = len(var.cases)
-        stamps = log[keys["timestamp_key"]].values  # numpy datetime64 (UTC for tz-aware columns)
-        per_hour = np.timedelta64(1, "h") / np.timedelta64(1, np.datetime_data(stamps.dtype)[0])
-        ts = stamps.view("int64")
-        same = codes[1:] == codes[:-1]
-        if len(codes) and np.all(codes[1:] >= codes[:-1]) and np.all(ts[1:][same] >= ts[:-1][same]):
-            order = None
-        else:
-            order = np.lexsort((ts, codes))
-        sc = codes if order is None else codes[order]
-        st = ts if order is None else ts[order]
-        starts = np.flatnonzero(np.concatenate(([True], sc[1:] != sc[:-1])))
-        ends = np.append(starts[1:], len(sc)) - 1
-        self.first_event = starts if order is None else order[starts]  # in log order
-        self.events = np.bincount(codes, minlength=n_cases)
-        self.throughput_h = (st[ends] - st[starts]) / per_hour
-        self.codes = codes
-        # goal: the most frequent last activity (ties: alphabetical); reopened: an activity
-        # matching "re-open"/"reopen" or the goal reached twice; rework: an activity repeated
-        last = pd.Series([v[-1] for v in var.variants if v], dtype=object)
-        weights = pd.Series([c for v, c in zip(var.variants, var.counts) if v], dtype=float)
-        if len(last):
-            per_last = weights.groupby(last.to_numpy()).sum()
-            goal = sorted(per_last.index, key=lambda a: (-per_last[a], str(a)))[0]
-        else:
-            goal = None
-        reopen = re.compile(r"(?i)re-?open")
-        goal_n = np.array([sum(a == goal for a in v) for v in var.variants])
-        v_reopen = np.array([any(reopen.search(str(a)) for a in v) for v in var.variants]) | (goal_n > 1)
-        cv = var.case_variant
-        self.goal = goal
-        self.goal_reached = (goal_n > 0)[cv]
-        self.reopened = v_reopen[cv]
-        self.rework = np.array([len(set(v)) < len(v) for v in var.variants])[cv]
-        # handoffs: consecutive events (events without a group skipped) in different org:group
-        self.handoffs = np.full(n_cases, np.nan)
-        if C.GROUP in log.columns:
-            g = pd.factorize(log[C.GROUP], sort=False)[0]
-            g = g if order is None else g[order]
-            known = np.flatnonzero(g >= 0)
-            if len(known):
-                kc, kg = sc[known], g[known]
-                change = (kc[1:] == kc[:-1]) & (kg[1:] != kg[:-1])
-                self.handoffs = np.bincount(kc[1:][change], minlength=n_cases).astype(float)
-        self.csat = np.full(n_cases, np.nan)
-        if C.CSAT in log.columns:
-            vals = pd.to_numeric(log[C.CSAT], errors="coerce").to_numpy(float)
-            ok = np.isfinite(vals)
-            n_ans = np.bincount(codes[ok], minlength=n_cases)
-            total = np.bincount(codes[ok], weights=vals[ok], minlength=n_cases)
-            self.csat = np.where(n_ans > 0, total / np.maximum(n_ans, 1), np.nan)
-        self.customer = None
-        if C.CUSTOMER in log.columns:
-            self.customer = log[C.CUSTOMER].to_numpy(dtype=object)[self.first_event]
+        from .kpis import case_kpis
+
+        self.codes = var.case_codes_of_events()
+        ck = case_kpis(log, **keys).set_index(keys["case_id_key"]).reindex(var.cases)
+        self.events = ck["events"].to_numpy(dtype=np.int64)
+        self.throughput_h = ck["throughput_h"].to_numpy(dtype=float)
+        self.goal_reached = ck["goal_reached"].to_numpy(dtype=bool)
+        self.reopened = ck["reopened"].to_numpy(dtype=bool)
+        self.handoffs = ck["handoffs"].to_numpy(dtype=float)
+        self.csat = ck["csat"].to_numpy(dtype=float)
+        # rework (an activity repeated in the case) depends on the path only: once per variant
+        self.rework = np.array([len(set(v)) < len(v) for v in var.variants])[var.case_variant]
+        self.customer = (ck[C.CUSTOMER].to_numpy(dtype=object)
+                         if C.CUSTOMER in log.columns and C.CUSTOMER in ck else None)
 
 
 def _profiles(log, var, lab, keys, *, medoids=None, journey_map=None, measures=None):
