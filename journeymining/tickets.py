@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import _columns as C
 from ._progress import step
-from .errors import MappingError, preview
+from .errors import MappingError
 from .mapping import Mapping, _suggest, load_mapping
 from .pseudonymize import load_key, pseudonymize
 from .quality import Ledger, QualityReport
@@ -668,9 +668,4 @@ def _finish(events):
     return out[first + [c for c in out.columns if c not in first]]
 
 
-def event_log_preview(log, n=5):
-    """The first ``n`` events as text (used by the CLI)."""
-    return log.head(n).to_string(index=False)
-
-
-__all__ = ["Conversion", "tickets_to_event_log", "parse_timestamps", "preview"]
+__all__ = ["Conversion", "tickets_to_event_log", "parse_timestamps"]
