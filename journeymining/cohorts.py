@@ -35,7 +35,11 @@ import pandas as pd
 
 from . import _columns as C
 from .errors import EventLogError
-from .kpis import _PERIODS, _HOUR_NS, _Prepared, journey_kpis
+from .core.eventlog import HOUR_NS as _HOUR_NS
+from .core.eventlog import SortedLog as _Prepared
+from .measure.kpis import journey_kpis
+
+_PERIODS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y"}
 
 __all__ = ["CohortComparison", "compare_cohorts", "detect_drift", "benjamini_hochberg"]
 

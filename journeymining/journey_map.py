@@ -39,9 +39,9 @@ from .errors import InputFileError, JourneyMapError, preview
 
 ORDERS = ("sequence", "choice", "parallel", "loop")
 ACTORS = (C.FRONTSTAGE, C.BACKSTAGE)
-_TOUCHPOINT_KEYS = ("activity", "channel", "actor", "team", "optional", "repeatable")
+_TOUCHPOINT_KEYS = ("activity", "channel", "actor", "team", "optional", "repeatable", "contact", "automatic")
 _GROUP_KEYS = ("name", "order", "touchpoints", "optional", "repeatable")
-_MAP_KEYS = ("name", "goal", "stages", "sla", "description")
+_MAP_KEYS = ("name", "goal", "resolution", "closure", "stages", "sla", "description")
 _SLA_KEYS = ("from", "to", "stage", "within", "name")
 
 
@@ -67,6 +67,8 @@ class Touchpoint:
     team: str | None = None
     optional: bool = False
     repeatable: bool = False
+    contact: bool = False    #: customer-initiated touchpoint (a call, chat, e-mail, FAQ search ...)
+    automatic: bool = False  #: done by the system on a timer (auto-close, reminders): its wait is no pain point
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,14 @@ class JourneyMap:
     sla : tuple of SLA
     """
 
-    def __init__(self, name, stages, goal, sla=()):
+    def __init__(self, name, stages, goal, sla=(), resolution=None, closure=None):
         self.name = name
         self.stages = tuple(stages)
         self.goal = tuple(goal)
         self.sla = tuple(sla)
+        #: activities that resolve the customer's request (default: the goal)
+        self.resolution = tuple(resolution) if resolution else self.goal
+        self._closure = tuple(closure) if closure else None
         self._root = Group("sequence", self.stages)
         self._touchpoints = {}
         self._parents = {}
@@ -231,8 +236,25 @@ class JourneyMap:
         sla = []
         for j, item in enumerate(data.get("sla") or []):
             sla.append(cls._parse_sla(item, j, source, seen, [s.name for s in stages]))
+        lists = {}
+        for key in ("resolution", "closure"):
+            value = data.get(key)
+            if value is None:
+                continue
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+                raise JourneyMapError(f"{source}: '{key}' must be a list of touchpoint activities; got {value!r}.")
+            bad = [v for v in value if v not in seen]
+            if bad:
+                raise JourneyMapError(
+                    f"{source}: {key} activity {bad[0]!r} is not a touchpoint of the map. "
+                    f"Touchpoints: {preview(seen, 10)}."
+                )
+            lists[key] = value
         name = data.get("name") or "journey map"
-        return cls(str(name), stages, goal, sla)
+        return cls(str(name), stages, goal, sla, resolution=lists.get("resolution"),
+                   closure=lists.get("closure"))
 
     @classmethod
     def _parse_group(cls, node, where, stage_name, seen, stage=False):
@@ -298,6 +320,8 @@ class JourneyMap:
             team=item.get("team"),
             optional=_bool(item.get("optional", False), where, "optional"),
             repeatable=_bool(item.get("repeatable", False), where, "repeatable"),
+            contact=_bool(item.get("contact", False), where, "contact"),
+            automatic=_bool(item.get("automatic", False), where, "automatic"),
         )
 
     @staticmethod
@@ -447,7 +471,7 @@ class JourneyMap:
             for k in ("channel", "actor", "team"):
                 if getattr(t, k) is not None:
                     d[k] = getattr(t, k)
-            for k in ("optional", "repeatable"):
+            for k in ("optional", "repeatable", "contact", "automatic"):
                 if getattr(t, k):
                     d[k] = True
             return d
@@ -457,7 +481,12 @@ class JourneyMap:
             d = {"stage": s.stage} if s.stage is not None else {"from": s.from_activity, "to": s.to_activity}
             d["within"] = _fmt_td(s.within)
             sla.append(d)
-        out = {"name": self.name, "goal": list(self.goal), "stages": [group(s, True) for s in self.stages]}
+        out = {"name": self.name, "goal": list(self.goal)}
+        if self.resolution != self.goal:
+            out["resolution"] = list(self.resolution)
+        if self._closure is not None:
+            out["closure"] = list(self._closure)
+        out["stages"] = [group(s, True) for s in self.stages]
         if sla:
             out["sla"] = sla
         return out
@@ -479,6 +508,79 @@ class JourneyMap:
     @property
     def goal_set(self):
         return frozenset(self.goal)
+
+    @property
+    def contacts(self):
+        """Touchpoints marked ``contact: true`` (customer-initiated), in map order."""
+        return [a for a, t in self._touchpoints.items() if t.contact]
+
+    @property
+    def automatic(self):
+        """Touchpoints marked ``automatic: true`` (system timers), in map order."""
+        return [a for a, t in self._touchpoints.items() if t.automatic]
+
+    @property
+    def closure(self):
+        """Steps that may follow a resolution without reopening the case.
+
+        The map's ``closure:`` list when given; otherwise the goal plus every touchpoint the map
+        places after a resolution touchpoint (e.g. "Confirm solution", "Close ticket", "Answer
+        survey" after "Solve in chat"), resolution touchpoints themselves excluded.
+        """
+        if self._closure is not None:
+            return list(dict.fromkeys(self._closure + self.goal))
+        res = set(self.resolution)
+        after = [a for a in self._touchpoints if a not in res
+                 and any(self.must_precede(r, a) for r in res)]
+        return list(dict.fromkeys(list(self.goal) + after))
+
+    def team_plan(self):
+        """Where the map plans a change of team, from its touchpoints' teams.
+
+        Returns
+        -------
+        dict
+            ``hops``: set of touchpoint pairs ``(x, y)`` with different teams where ``y`` may come
+            after ``x`` with only team-less touchpoints between them (in the map's directly-follows
+            relation); ``returns``: set of ``(x, y, z)`` hops where the case comes back to the team
+            of ``x`` (a planned round trip such as L1 -> L2 -> L1); ``teams``: planned team of
+            every touchpoint that has one.
+        """
+        teams = {a: t.team for a, t in self._touchpoints.items() if t.team}
+        edges = self.intended_edges()["edges"]
+        succ = {}
+        for x, y in edges:
+            succ.setdefault(x, set()).add(y)
+        hops = set()
+        for x in teams:
+            seen, stack = set(), list(succ.get(x, ()))
+            while stack:
+                y = stack.pop()
+                if y in seen:
+                    continue
+                seen.add(y)
+                if y in teams:
+                    if teams[y] != teams[x]:
+                        hops.add((x, y))
+                    continue
+                stack.extend(succ.get(y, ()))
+        # a round trip: hop x -> y, then (within y's team) a hop w -> z back to x's team
+        same_team_reach = {}
+        for y in teams:
+            seen, stack = {y}, [y]
+            while stack:
+                u = stack.pop()
+                for v in succ.get(u, ()):
+                    if v not in seen and (v not in teams or teams[v] == teams[y]):
+                        seen.add(v)
+                        stack.append(v)
+            same_team_reach[y] = seen
+        returns = set()
+        for x, y in hops:
+            for w, z in hops:
+                if w in same_team_reach[y] and teams[z] == teams[x]:
+                    returns.add((x, y, z))
+        return {"hops": hops, "returns": returns, "teams": teams}
 
     def touchpoint(self, activity):
         """The :class:`Touchpoint` of ``activity`` (``JourneyMapError`` if it is not in the map)."""
@@ -539,9 +641,11 @@ class JourneyMap:
         rows = [{
             "activity": a, "stage": t.stage, "channel": t.channel, "actor": t.actor, "team": t.team,
             "optional": self.is_optional(a), "repeatable": self.is_repeatable(a), "goal": a in self.goal,
+            "contact": t.contact, "automatic": t.automatic, "resolution": a in self.resolution,
         } for a, t in self._touchpoints.items()]
         return pd.DataFrame(rows, columns=["activity", "stage", "channel", "actor", "team",
-                                           "optional", "repeatable", "goal"])
+                                           "optional", "repeatable", "goal", "contact", "automatic",
+                                           "resolution"])
 
     def sla_table(self):
         """The SLAs as a DataFrame: name, kind (``between``/``stage``), from, to, stage, within."""

@@ -1,0 +1,1 @@
+"""Pieces every other part of journeymining uses: the embedded engine."""

@@ -1,0 +1,173 @@
+"""The event log as every verb sees it: checked, sorted and coded once.
+
+:class:`SortedLog` is the shared preparation: one stable sort of the log (cases in order of
+first appearance, events by time, ties in input order), integer codes for cases and activities,
+and per-event helpers. Every verb that walks the events uses it instead of sorting again.
+"""
+
+import numpy as np
+import pandas as pd
+
+from .. import _columns as C
+from .._eventlog import check_log
+from ..errors import EventLogError
+
+__all__ = ["SortedLog", "HOUR_NS"]
+
+#: Nanoseconds in an hour (durations are int64 nanoseconds in the engine).
+HOUR_NS = 3_600_000_000_000
+
+
+def _ns(series):
+    """Timestamps as int64 nanoseconds since the epoch (UTC), whatever the unit or zone."""
+    s = pd.Series(series)
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    return s.astype("datetime64[ns]").to_numpy().view("int64")
+
+
+class SortedLog:
+    """An event log sorted and coded once: cases by first appearance, events by time (ties in input
+    order), integer codes for cases, activities and any categorical column, and the per-event
+    helpers every measure needs (first/last event of a case, gaps). Never the caller's frame."""
+
+    def __init__(self, log, *, case_id_key, activity_key, timestamp_key, verb):
+        check_log(log, case_id_key=case_id_key, activity_key=activity_key,
+                  timestamp_key=timestamp_key, verb=verb)
+        if log[timestamp_key].isna().any():
+            rows = [int(i) for i in np.flatnonzero(log[timestamp_key].isna().to_numpy())[:5]]
+            raise EventLogError(
+                f"{verb}: column {timestamp_key!r} has {int(log[timestamp_key].isna().sum())} missing "
+                f"timestamps (rows {rows}). Drop or repair those events first."
+            )
+        for key in (case_id_key, activity_key):
+            if log[key].isna().any():
+                rows = [int(i) for i in np.flatnonzero(log[key].isna().to_numpy())[:5]]
+                raise EventLogError(
+                    f"{verb}: column {key!r} has {int(log[key].isna().sum())} missing values "
+                    f"(rows {rows}). Drop or repair those events first."
+                )
+        self.keys = (case_id_key, activity_key, timestamp_key)
+        self._log = log
+        self.columns = list(log.columns)
+        self._cache = {}
+        codes, cases = pd.factorize(log[case_id_key], sort=False)
+        ts = _ns(log[timestamp_key])
+        # already grouped by case (cases contiguous, in first-appearance order) and time-sorted?
+        same = codes[1:] == codes[:-1]
+        if len(codes) and (np.all(codes[1:] >= codes[:-1]) and np.all(ts[1:][same] >= ts[:-1][same])):
+            self.order = None
+        else:
+            self.order = np.lexsort((ts, codes))
+            codes, ts = codes[self.order], ts[self.order]
+        self.codes = codes
+        self.cases = pd.Index(cases).astype(str) if len(cases) else pd.Index([], dtype=object)
+        self.n_cases = len(self.cases)
+        self.n = len(codes)
+        self.ts = ts
+        acode, labels = pd.factorize(self._log[activity_key], sort=False)
+        self.acode = acode if self.order is None else acode[self.order]
+        self.act_labels = np.asarray(pd.Index(labels).astype(str), dtype=object)
+        self._activity = None
+        n = self.n
+        self.first = np.ones(n, dtype=bool)
+        self.first[1:] = codes[1:] != codes[:-1]
+        self.last = np.ones(n, dtype=bool)
+        self.last[:-1] = codes[1:] != codes[:-1]
+        # gap to the previous event of the same case (ns; NaN at a case's first event)
+        gap = np.empty(n, dtype="float64")
+        gap[0:1] = np.nan
+        gap[1:] = (self.ts[1:] - self.ts[:-1]).astype("float64")
+        gap[self.first] = np.nan
+        self.gap_before = gap
+        after = np.empty(n, dtype="float64")
+        after[:-1] = gap[1:]
+        after[-1:] = np.nan
+        after[self.last] = np.nan
+        self.gap_after = after
+        self.start = self.ts[self.first]
+        self.end = self.ts[self.last]
+
+    @property
+    def activity(self):
+        """Activity names of the sorted events (object array; prefer ``acode`` in hot paths)."""
+        if self._activity is None:
+            self._activity = self.act_labels[self.acode]
+        return self._activity
+
+    def act_codes(self, names):
+        """Codes of the activities ``names`` (names absent from the log are ignored)."""
+        index = {a: i for i, a in enumerate(self.act_labels)}
+        return np.array([index[a] for a in names if a in index], dtype="int64")
+
+    def is_act(self, names):
+        return np.isin(self.acode, self.act_codes(names))
+
+    def codes_of(self, name):
+        """``(codes, labels)`` of a categorical column in sorted order (-1 = missing), or None."""
+        key = ("codes", name)
+        if key not in self._cache:
+            if name not in self.columns or not self._log[name].notna().any():
+                self._cache[key] = None
+            else:
+                codes, labels = pd.factorize(self._log[name], sort=False)
+                if self.order is not None:
+                    codes = codes[self.order]
+                self._cache[key] = (codes, np.asarray(pd.Index(labels), dtype=object))
+        return self._cache[key]
+
+    def label_code(self, name, value):
+        """Code of ``value`` in column ``name`` (-2 when the value never occurs)."""
+        cl = self.codes_of(name)
+        if cl is None:
+            return -2
+        hits = np.flatnonzero(cl[1] == value)
+        return int(hits[0]) if len(hits) else -2
+
+    def first_per_case(self, name):
+        """Per case: the code of the column's first non-missing value (-1 when none)."""
+        cl = self.codes_of(name)
+        if cl is None:
+            return None
+        codes = cl[0]
+        ok = codes >= 0
+        out = np.full(self.n_cases, -1, dtype="int64")
+        idx = np.flatnonzero(ok)
+        if len(idx):
+            cases = self.codes[idx]
+            first = np.ones(len(idx), dtype=bool)
+            first[1:] = cases[1:] != cases[:-1]
+            out[cases[first]] = codes[idx[first]]
+        return out
+
+    def column(self, name):
+        """The column ``name`` in sorted order as a Series with a 0..n-1 index (None if absent)."""
+        if name not in self._cache:
+            if name not in self.columns:
+                self._cache[name] = None
+            else:
+                col = self._log[name]
+                if self.order is not None:
+                    col = col.take(self.order)
+                self._cache[name] = col.reset_index(drop=True)
+        return self._cache[name]
+
+    def per_case(self, values, how):
+        """Aggregate a per-row numeric array to one value per case (``sum`` only)."""
+        if how != "sum":
+            raise ValueError(how)
+        return np.bincount(self.codes, weights=np.asarray(values, dtype="float64"),
+                           minlength=self.n_cases)
+
+    def changes(self, values, mask):
+        """Per case: how often integer ``values`` (-1 = missing) change between consecutive rows
+        selected by ``mask``."""
+        idx = np.flatnonzero(mask & (np.asarray(values) >= 0))
+        counts = np.zeros(self.n_cases, dtype="int64")
+        if len(idx) < 2:
+            return counts
+        vals = np.asarray(values)[idx]
+        cod = self.codes[idx]
+        change = (cod[1:] == cod[:-1]) & (vals[1:] != vals[:-1])
+        np.add.at(counts, cod[1:][change], 1)
+        return counts

@@ -1,0 +1,724 @@
+"""The journey definitions: every measure the report, the KPIs, conformance, clusters, the CX map
+and the pain points show is computed here, once per case, and nowhere else.
+
+Each measure has one :class:`Definition` in :data:`DEFINITIONS` (label, the definition in words,
+where it comes from, what it needs), and :func:`case_measures` computes all of them for a log in
+one pass of the embedded engine (DuckDB window functions over the events, in case order). What
+the log or the settings cannot support is ``NaN`` with a reason in ``CaseMeasures.na``, never a
+confident 0 % or 100 %.
+
+The definitions (the same words as the report):
+
+goal reached
+    The case has a goal event and no reopen after its last goal event. Process-mining practice:
+    the case reaches the process's end state (van der Aalst, *Process Mining*, 2016, ch. 6).
+resolution / resolved
+    The case has a resolution event (default: a goal event) not followed by a reopen.
+reopen
+    A step other than a closure step after a resolution, counted once per return to work: a step
+    is a reopen when the last non-closure step before it is a resolution ("resolved twice" counts,
+    the resolution's own repetition is the customer coming back). ITIL 4 incident management
+    ("reopened incidents"); ServiceNow's ``reopen_count``. Updates-shape logs: only status events
+    (``event_kind == "status"``) are steps, so a priority or team change after "Resolved" is not a
+    reopen.
+outcome
+    ``goal`` (goal reached), ``open`` (not reached, and the case's last event is within
+    ``open_window`` of the log's last event: right-censored, it may still finish) or ``dropped``
+    (not reached and silent longer than that). Censoring as in survival analysis.
+customer contact
+    An event by which the customer gets in touch: a touchpoint marked ``contact: true`` in the
+    journey map (or listed in ``contacts=``), or an event whose ``contact`` column is true. A ticket
+    whose first event is not a contact was opened by a contact the log does not show: that first
+    event counts as the ticket's opening contact.
+repeat contact
+    A contact after the case's first contact (``repeat_contacts`` = contacts - 1).
+recontact
+    The same customer (``case:customer``) starts another case no later than ``repeat_window`` after
+    this case ended (or while it is open). COPC-style FCR verification by repeat contact.
+first-contact resolution (FCR)
+    Goal reached with exactly one contact, no reopen, no handoff and no recontact within the
+    window (COPC CX Standard, "First Contact Resolution"; SQM Group's repeat-call window).
+handoff
+    A change of team (``org:group``) between consecutive events that have a team (events without
+    a team are skipped, so a change across a team-less event is still one handoff). It is
+    *planned* when the journey map plans it there: the last touchpoint event before it was done by
+    its planned team, the first touchpoint event after it by its planned team, and the map lets
+    the second follow the first with only team-less touchpoints between them. Otherwise
+    *unplanned*. Without a map, planned/unplanned is n/a.
+ping-pong
+    A handoff back to the team the case just came from (teams A → B → A), unless both handoffs of
+    the round trip are planned and the map plans the round trip (BPIC 2013 "ping-pong").
+handover of work
+    A change of agent (``org:resource``) between consecutive events done by agents (resources in
+    ``non_agents`` and the case's customer are not agents). Social network mining (van der Aalst,
+    Reijers & Song, 2005).
+channel switch
+    A contact on another channel than the previous contact of the case (the event's ``channel``,
+    else the touchpoint's channel in the map). Also a repeat contact.
+SLA breach
+    A rule ``A → B within T``: from the first A to the first B at or after it; breached when it
+    took longer, or when no B came and the rule was open past T at the case end (at the log end for
+    a case still open). A rule ``stage S within T``: the time the case spent in S (below) exceeds T.
+time in stage
+    The sum of the intervals the case spent in the stage: the interval between two consecutive
+    events belongs to the stage of the earlier event (its stage, else the last stage seen); the
+    wait before an automatic step (a timer such as automatic closure) is timer time, not stage
+    time; a case still open accrues time in its last stage until the log ends.
+throughput time, time to resolution
+    First to last event; first event to the last resolution event (resolved cases).
+CSAT
+    Mean of the case's satisfaction answers (``csat``, 1-5) at the events that carry them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import _columns as C
+from .._durations import format_duration
+from .._eventlog import check_log
+from ..errors import EventLogError
+from .settings import JourneySettings
+
+__all__ = ["Definition", "DEFINITIONS", "CaseMeasures", "case_measures", "definition_text"]
+
+_HOUR_NS = 3_600_000_000_000
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One journey measure: its label, the definition in words, its source, what it needs."""
+
+    key: str
+    label: str
+    text: str
+    source: str
+    needs: tuple = ()
+
+
+def _d(key, label, text, source, needs=()):
+    return key, Definition(key, label, text, source, tuple(needs))
+
+
+#: Every journey measure, keyed by the column of :attr:`CaseMeasures.cases` it explains.
+DEFINITIONS = dict([
+    _d("goal_reached", "goal reached",
+       "the case has a goal event and no reopen after its last goal event",
+       "process-mining end state (van der Aalst, Process Mining, 2016)", ["goal"]),
+    _d("outcome", "outcome",
+       "goal reached; still open (not reached, last event within the open window of the log's end: "
+       "censored); or dropped (not reached, silent longer than that)",
+       "right-censoring as in survival analysis", ["goal"]),
+    _d("resolved", "resolved",
+       "a resolution event (default: a goal event) not followed by a reopen",
+       "ITIL 4 incident resolution", ["resolution"]),
+    _d("reopens", "reopens",
+       "returns to work after a resolution: a step other than a closure step whose last preceding "
+       "non-closure step is a resolution (status events only in update-snapshot logs)",
+       "ITIL 4 reopened incidents; ServiceNow reopen_count", ["resolution"]),
+    _d("contacts", "customer contacts",
+       "events by which the customer gets in touch (map touchpoints with contact: true, or a contact "
+       "column); a ticket whose first event is not a contact counts its opening as one",
+       "contact-centre practice (COPC)", ["contacts"]),
+    _d("repeat_contacts", "repeat contacts", "contacts after the case's first contact",
+       "COPC repeat contact", ["contacts"]),
+    _d("recontact", "recontact",
+       "the same customer starts another case within the repeat window after this one ended",
+       "COPC / SQM repeat-contact window", ["customer"]),
+    _d("fcr", "first-contact resolution",
+       "goal reached with exactly one contact, no reopen, no handoff and no recontact within the window",
+       "COPC CX Standard, First Contact Resolution", ["goal", "contacts", "teams", "customer"]),
+    _d("handoffs", "handoffs", "changes of team (org:group) between consecutive events that have a team",
+       "handover of work between groups (van der Aalst et al., 2005)", ["teams"]),
+    _d("unplanned_handoffs", "unplanned handoffs",
+       "handoffs the journey map does not plan at that point (judged on the team sequence)",
+       "intended team plan of the journey map", ["teams", "map"]),
+    _d("ping_pongs", "ping-pong",
+       "a handoff back to the team the case just came from (A → B → A) that the map does not plan",
+       "BPIC 2013 ping-pong behaviour", ["teams"]),
+    _d("handovers", "handovers of work",
+       "changes of agent (org:resource) between consecutive events done by agents",
+       "social network mining (van der Aalst, Reijers & Song, 2005)", ["resources"]),
+    _d("channel_switches", "channel switches",
+       "a contact on another channel than the previous contact of the case", "omnichannel CX practice",
+       ["contacts", "channels"]),
+    _d("sla_breaches", "SLA breaches",
+       "rules that completed late, or were still open past their limit at the case end (log end for a "
+       "case still open); stage rules on the time spent in the stage", "service-level agreements", ["sla"]),
+    _d("throughput_h", "throughput time", "first to last event of the case", "process mining"),
+    _d("time_to_resolution_h", "time to resolution", "first event to the last resolution event",
+       "mean time to resolve (ITIL)", ["resolution"]),
+    _d("csat", "CSAT", "mean of the case's satisfaction answers (1-5) at the events that carry them",
+       "customer satisfaction survey", ["csat"]),
+    _d("stage_time", "time in stage",
+       "sum of the intervals spent in the stage (an interval belongs to the stage of its earlier event; "
+       "waits before automatic steps are timer time; open cases accrue time to the log end)",
+       "sojourn time in process mining", ["stages"]),
+])
+
+
+def definition_text(key):
+    """``"label: definition (source)"`` of a measure, for reports and tables."""
+    d = DEFINITIONS[key]
+    return f"{d.label}: {d.text} ({d.source})"
+
+
+@dataclass
+class CaseMeasures:
+    """What :func:`case_measures` computed.
+
+    Attributes
+    ----------
+    cases : pandas.DataFrame
+        One row per case, in order of first appearance in the log: the case id, ``case:customer``,
+        ``tickets``, ``start``, ``end``, ``events``, ``throughput_h``, ``contacts``,
+        ``repeat_contacts``, ``channel_switches``, ``recontact``, ``resolved``,
+        ``time_to_resolution_h``, ``reopens``, ``reopened``, ``goal_reached``, ``outcome``,
+        ``handoffs``, ``unplanned_handoffs``, ``ping_pongs``, ``handovers``, ``sla_breaches``,
+        ``sla_breached``, ``fcr``, ``timer_h``, ``csat``, ``csat_answers``. Unsupported measures
+        are NaN (reason in ``na``).
+    events : pandas.DataFrame
+        One row per event in case order: ``row`` (position in the input log), ``case`` (case
+        index), ``pos`` (index in the case), ``stage_context``, ``wait_h`` (time since the previous
+        event), ``timer`` (the wait before an automatic step), ``contact``, ``contact_channel``,
+        ``repeat_contact``, ``channel_switch``, ``reopen``, ``handoff``, ``from_team``,
+        ``to_team``, ``handoff_planned``, ``ping_pong``, ``handover``, ``step``.
+    stage_times : pandas.DataFrame
+        Long form: case id, ``stage``, ``hours`` (time in stage, the definition above).
+    sla : pandas.DataFrame
+        One row per (case, rule) the case entered: case index ``case``, ``rule``, ``took_h``,
+        ``within_h``, ``completed``, ``breached``, ``row`` (the event where the breach shows: the
+        rule's end event, else the case's last event).
+    na : dict
+        Measure key -> why it is n/a for this log (absent when it is supported).
+    settings : JourneySettings
+    log_end : pandas.Timestamp
+    open_window : pandas.Timedelta
+        The window used for "still open".
+    """
+
+    cases: pd.DataFrame
+    events: pd.DataFrame
+    stage_times: pd.DataFrame
+    sla: pd.DataFrame
+    na: dict
+    settings: JourneySettings
+    log_end: pd.Timestamp
+    open_window: pd.Timedelta
+    keys: tuple = field(default=(C.CASE, C.ACTIVITY, C.TIMESTAMP))
+
+    def definitions(self):
+        """Measure, label, definition, source and availability, one row per measure."""
+        rows = [{"measure": k, "label": d.label, "definition": d.text, "source": d.source,
+                 "available": k not in self.na, "n/a because": self.na.get(k, "")}
+                for k, d in DEFINITIONS.items()]
+        return pd.DataFrame(rows)
+
+
+def _bool_col(series):
+    """A column of booleans (True/False/'true'/'1'/...) with missing as False."""
+    if series.dtype == bool:
+        return series.to_numpy()
+    text = series.astype("string").str.strip().str.lower()
+    return text.isin(["true", "1", "yes", "y", "t"]).to_numpy(dtype=bool)
+
+
+def _opt(log, key):
+    return key if key in log.columns and bool(log[key].notna().any()) else None
+
+
+def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
+                  timestamp_key=C.TIMESTAMP, group_key=C.GROUP, resource_key=C.RESOURCE,
+                  channel_key=C.CHANNEL, stage_key=C.STAGE, csat_key=C.CSAT,
+                  customer_key=C.CUSTOMER, ticket_key=C.TICKET, contact_key="contact",
+                  kind_key="event_kind"):
+    """Every journey measure of every case, from the definitions of this module.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        Event log (pm4py columns; never modified).
+    settings : JourneySettings, optional
+        Goal, resolution, contacts, team plan, SLAs (default: none given, so goal-, contact- and
+        SLA-based measures are n/a).
+    case_id_key, activity_key, timestamp_key : str
+        The pm4py keys.
+    group_key, resource_key, channel_key, stage_key, csat_key, customer_key, ticket_key : str
+        Optional columns; absent columns make the measures that need them n/a.
+    contact_key : str, default "contact"
+        Optional boolean column marking customer contacts (in addition to the settings).
+    kind_key : str, default "event_kind"
+        Optional column of update-snapshot logs: ``"change"`` events (a team, channel or field
+        change) are not steps of the journey.
+
+    Returns
+    -------
+    CaseMeasures
+
+    Raises
+    ------
+    EventLogError
+        When the log is not an event log or has missing case ids, activities or timestamps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({
+    ...     "case:concept:name": ["a", "a", "a", "a"],
+    ...     "concept:name": ["Resolve", "Closed", "Work", "Resolve"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 10:00",
+    ...                                       "2024-01-03 09:00", "2024-01-03 12:00"], utc=True)})
+    >>> m = case_measures(log, JourneySettings.from_map(goal="Closed", resolution="Resolve"))
+    >>> m.cases[["reopens", "resolved", "goal_reached", "outcome"]].to_dict("records")
+    [{'reopens': 1, 'resolved': True, 'goal_reached': False, 'outcome': 'open'}]
+    """
+    from ..core.engine import connect
+
+    s = settings if settings is not None else JourneySettings()
+    check_log(log, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,
+              verb="case_measures")
+    for key in (case_id_key, activity_key, timestamp_key):
+        bad = log[key].isna().to_numpy()
+        if bad.any():
+            rows = np.flatnonzero(bad)[:5].tolist()
+            raise EventLogError(f"case_measures: column {key!r} has {int(bad.sum())} missing values "
+                                f"(rows {rows}). Drop or repair those events first.")
+    if len(log) == 0:
+        raise EventLogError("case_measures: the event log is empty; there are no journeys to measure.")
+
+    # integer codes and the case order (cases by first appearance, events by time, ties in input order)
+    ccode, case_labels = pd.factorize(log[case_id_key], sort=False)
+    acode, act_labels = pd.factorize(log[activity_key].astype(str), sort=False)
+    ts = log[timestamp_key]
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    ts_ns = ts.astype("datetime64[ns]").to_numpy().view("int64")
+    n = len(log)
+    order = np.lexsort((np.arange(n), ts_ns, ccode))
+    group, res, chan = _opt(log, group_key), _opt(log, resource_key), _opt(log, channel_key)
+    stage, csat, cust = _opt(log, stage_key), _opt(log, csat_key), _opt(log, customer_key)
+    ticket = _opt(log, ticket_key)
+
+    def text(col):
+        if col is None:
+            return pd.array([None] * n, dtype="string")
+        return log[col].astype("string").to_numpy()
+
+    ev = pd.DataFrame({
+        "seq": np.arange(n, dtype=np.int64),
+        "row": order.astype(np.int64),
+        "c": ccode[order].astype(np.int64),
+        "a": acode[order].astype(np.int64),
+        "ts": ts_ns[order],
+        "team": pd.array(text(group), dtype="string")[order],
+        "res": pd.array(text(res), dtype="string")[order],
+        "ch": pd.array(text(chan), dtype="string")[order],
+        "stage": pd.array(text(stage), dtype="string")[order],
+        "csat": (pd.to_numeric(log[csat], errors="coerce").to_numpy(dtype="float64")[order]
+                 if csat else np.full(n, np.nan)),
+        "cust": pd.array(text(cust), dtype="string")[order],
+        "ticket": (pd.array(text(ticket), dtype="string")[order] if ticket
+                   else pd.array(np.asarray(case_labels, dtype=object).astype(str)[ccode[order]], dtype="string")),
+        "step": (~(log[kind_key].astype("string").fillna("") == "change").to_numpy(dtype=bool))[order]
+        if kind_key in log.columns else np.ones(n, dtype=bool),
+        "contact_col": _bool_col(log[contact_key])[order] if contact_key in log.columns else np.zeros(n, bool),
+    })
+    labels = [str(a) for a in act_labels]
+    goal, resolution = set(s.goal or ()), set(s.resolution or ())
+    closure, contacts = set(s.closure) | goal, set(s.contacts or ())
+    automatic, tps = set(s.automatic), set(s.touchpoints)
+    acts = pd.DataFrame({
+        "a": np.arange(len(labels), dtype=np.int64),
+        "is_goal": [x in goal for x in labels],
+        "is_res": [x in resolution for x in labels],
+        "is_closure": [x in closure for x in labels],
+        "is_contact": [x in contacts for x in labels],
+        "is_auto": [x in automatic for x in labels],
+        "is_tp": [x in tps for x in labels],
+        "tp_ch": pd.array([s.touchpoint_channels.get(x) for x in labels], dtype="string"),
+        "tp_team": pd.array([s.touchpoint_teams.get(x) for x in labels], dtype="string"),
+        "act": pd.array(labels, dtype="string"),
+    })
+    hops = pd.DataFrame(sorted(s.team_hops or ()), columns=["x", "y"], dtype="string")
+    rets = pd.DataFrame(sorted(s.team_returns), columns=["x", "y", "z"], dtype="string")
+    non_agents = pd.DataFrame({"r": pd.array([x.lower() for x in s.non_agents], dtype="string")})
+
+    log_end = int(ts_ns.max())
+    contacts_known = bool(contacts) or contact_key in log.columns
+    con = connect()
+    try:
+        for name, frame in (("ev", ev), ("acts", acts), ("hops", hops), ("rets", rets), ("nonagents", non_agents)):
+            con.register(name, frame)
+        marks = con.execute(_EVENT_SQL).df()
+        gaps = marks["wait_ns"].dropna()
+        gaps = gaps[~marks.loc[gaps.index, "timer"].astype(bool)]
+        if s.open_window is not None:
+            window = s.open_window
+        elif len(gaps):
+            window = pd.Timedelta(int(np.quantile(gaps.to_numpy(dtype="float64"), 0.95)), unit="ns")
+        else:
+            window = pd.Timedelta(0)
+        con.register("marks", marks)
+        per_case = con.execute(_CASE_SQL).df()
+        sla = _sla(con, s, per_case, log_end, window)
+        stage_long = con.execute(_STAGE_SQL).df()
+    finally:
+        con.close()
+    return _assemble(log, s, case_labels, marks, per_case, sla, stage_long, window, log_end,
+                     contacts_known, dict(group=group, res=res, chan=chan, stage=stage, csat=csat, cust=cust),
+                     (case_id_key, activity_key, timestamp_key))
+
+
+# Per event, in case order. Each CTE is one definition of the module docstring.
+_EVENT_SQL = """
+WITH e AS (
+    SELECT ev.*, acts.is_goal, acts.is_res, acts.is_closure, acts.is_auto, acts.is_tp, acts.tp_team,
+           acts.act, (acts.is_contact OR ev.contact_col) AND ev.step AS explicit_contact,
+           coalesce(ev.ch, acts.tp_ch) AS contact_ch
+    FROM ev JOIN acts USING (a)
+),
+w AS (
+    SELECT *,
+        ts - lag(ts) OVER (PARTITION BY c ORDER BY seq) AS wait_ns,
+        coalesce(is_auto, false) AS timer,
+        row_number() OVER (PARTITION BY c ORDER BY seq) - 1 AS pos,
+        row_number() OVER (PARTITION BY c, ticket ORDER BY seq) = 1 AS ticket_first,
+        last_value(stage IGNORE NULLS) OVER (PARTITION BY c ORDER BY seq
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS stage_context
+    FROM e
+),
+-- customer contacts: explicit contact events, plus the opening of a ticket whose first event is not one
+contact AS (
+    SELECT seq, c, contact_ch,
+        row_number() OVER (PARTITION BY c ORDER BY seq) > 1 AS repeat_contact,
+        lag(contact_ch) OVER (PARTITION BY c ORDER BY seq) AS prev_ch
+    FROM w WHERE explicit_contact OR ticket_first
+),
+-- reopen: a non-closure step whose last non-closure step before it is a resolution
+work AS (
+    SELECT seq, is_res,
+        lag(is_res) OVER (PARTITION BY c ORDER BY seq) AS prev_res
+    FROM w WHERE step AND NOT (is_closure AND NOT is_res)
+),
+-- handoffs on the team sequence: consecutive events that have a team
+tp_marks AS (
+    SELECT seq, c, team, act, tp_team,
+        lag(team) OVER (PARTITION BY c ORDER BY seq) AS prev_team,
+        last_value(CASE WHEN is_tp THEN seq END IGNORE NULLS) OVER (PARTITION BY c ORDER BY seq
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS x_seq,
+        first_value(CASE WHEN is_tp THEN seq END IGNORE NULLS) OVER (PARTITION BY c ORDER BY seq
+            ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS y_seq
+    FROM w WHERE team IS NOT NULL
+),
+change AS (
+    SELECT t.seq, t.c, t.prev_team AS from_team, t.team AS to_team, t.x_seq, t.y_seq,
+        x.act AS x_act, y.act AS y_act,
+        (x.team = x.tp_team AND x.team = t.prev_team AND y.team = y.tp_team AND y.team = t.team
+         AND hops.x IS NOT NULL) AS planned
+    FROM tp_marks t
+    LEFT JOIN tp_marks x ON x.seq = t.x_seq
+    LEFT JOIN tp_marks y ON y.seq = t.y_seq
+    LEFT JOIN hops ON hops.x = x.act AND hops.y = y.act
+    WHERE t.prev_team IS NOT NULL AND t.team <> t.prev_team
+),
+rounds AS (
+    SELECT ch.*,
+        lag(from_team) OVER (PARTITION BY c ORDER BY seq) AS before_team,
+        lag(planned) OVER (PARTITION BY c ORDER BY seq) AS prev_planned,
+        lag(x_act) OVER (PARTITION BY c ORDER BY seq) AS prev_x_act,
+        lag(y_act) OVER (PARTITION BY c ORDER BY seq) AS prev_y_act
+    FROM change ch
+),
+pong AS (
+    SELECT r.seq, r.from_team, r.to_team, r.planned,
+        (r.before_team = r.to_team AND NOT coalesce(r.planned AND r.prev_planned AND rets.x IS NOT NULL, false))
+            AS ping_pong
+    FROM rounds r LEFT JOIN rets ON rets.x = r.prev_x_act AND rets.y = r.prev_y_act AND rets.z = r.y_act
+),
+-- handover of work: consecutive events done by agents with different agents
+agents AS (
+    SELECT seq, res, lag(res) OVER (PARTITION BY c ORDER BY seq) AS prev_res
+    FROM w WHERE res IS NOT NULL AND lower(res) NOT IN (SELECT r FROM nonagents)
+        AND (cust IS NULL OR res <> cust)
+)
+SELECT w.seq, w.row, w.c AS "case", w.pos, w.ts, w.step, w.timer, w.stage_context, w.stage,
+    w.wait_ns, w.csat, w.is_goal AND w.step AS goal_event, w.is_res AND w.step AS res_event,
+    w.ticket, w.cust, w.is_auto,
+    contact.seq IS NOT NULL AS contact, contact.contact_ch AS contact_channel,
+    coalesce(contact.repeat_contact, false) AS repeat_contact,
+    coalesce(contact.prev_ch IS NOT NULL AND contact.contact_ch IS NOT NULL
+             AND contact.prev_ch <> contact.contact_ch, false) AS channel_switch,
+    coalesce(work.prev_res, false) AS reopen,
+    pong.seq IS NOT NULL AS handoff, pong.from_team, pong.to_team,
+    pong.planned AS handoff_planned, coalesce(pong.ping_pong, false) AS ping_pong,
+    coalesce(agents.prev_res IS NOT NULL AND agents.prev_res <> agents.res, false) AS handover
+FROM w
+LEFT JOIN contact USING (seq)
+LEFT JOIN work USING (seq)
+LEFT JOIN pong USING (seq)
+LEFT JOIN agents USING (seq)
+ORDER BY w.seq
+"""
+
+_CASE_SQL = """
+SELECT "case" AS c,
+    min(ts) AS start_ns, max(ts) AS end_ns, count(*) AS events,
+    count(DISTINCT ticket) AS tickets, any_value(cust) FILTER (WHERE cust IS NOT NULL) AS customer,
+    sum(contact::INT) AS contacts, sum(repeat_contact::INT) AS repeat_contacts,
+    sum(channel_switch::INT) AS channel_switches, sum(reopen::INT) AS reopens,
+    max(CASE WHEN reopen THEN seq END) AS last_reopen,
+    max(CASE WHEN goal_event THEN seq END) AS last_goal,
+    max(CASE WHEN res_event THEN seq END) AS last_res,
+    max(CASE WHEN res_event THEN ts END) AS last_res_ts,
+    sum(handoff::INT) AS handoffs,
+    sum((handoff AND NOT coalesce(handoff_planned, false))::INT) AS unplanned_handoffs,
+    sum(ping_pong::INT) AS ping_pongs, sum(handover::INT) AS handovers,
+    sum(CASE WHEN timer THEN wait_ns ELSE 0 END) AS timer_ns,
+    avg(csat) AS csat, count(csat) AS csat_answers
+FROM marks GROUP BY "case" ORDER BY "case"
+"""
+
+# Time in stage: each interval to the next event belongs to the earlier event's stage context;
+# waits before automatic steps are timer time (an open case's last interval is added in Python).
+_STAGE_SQL = """
+WITH iv AS (
+    SELECT "case", stage_context, ts,
+        lead(ts) OVER (PARTITION BY "case" ORDER BY seq) AS next_ts,
+        lead(is_auto) OVER (PARTITION BY "case" ORDER BY seq) AS next_auto
+    FROM marks
+)
+SELECT "case", stage_context AS stage,
+    sum(CASE WHEN next_ts IS NULL OR next_auto THEN 0 ELSE next_ts - ts END) AS ns
+FROM iv WHERE stage_context IS NOT NULL
+GROUP BY "case", stage_context
+ORDER BY "case", min(ts)
+"""
+
+
+def _sla(con, s, per_case, log_end, window):
+    """One row per (case, rule) the case entered; the reading of the module docstring."""
+    rows = []
+    open_case = None
+    for i, rule in enumerate(s.sla):
+        within = int(rule["within"].value)
+        if rule["kind"] == "between":
+            q = """
+            WITH f AS (
+                SELECT m."case", min(m.ts) AS t0 FROM marks m JOIN ev USING (seq) JOIN acts USING (a)
+                WHERE acts.act = $1 AND m.step GROUP BY m."case"),
+            t AS (
+                SELECT f."case", f.t0, min(m.ts) AS t1, arg_min(m.row, m.ts) AS end_row
+                FROM f JOIN marks m ON m."case" = f."case" JOIN ev USING (seq) JOIN acts USING (a)
+                WHERE acts.act = $2 AND m.step AND m.ts >= f.t0 GROUP BY f."case", f.t0),
+            last AS (SELECT "case", max(ts) AS case_end, arg_max(row, seq) AS last_row FROM marks GROUP BY "case")
+            SELECT f."case", f.t0, t.t1, coalesce(t.end_row, last.last_row) AS row, last.case_end
+            FROM f LEFT JOIN t USING ("case") JOIN last USING ("case") ORDER BY f."case"
+            """
+            got = con.execute(q, [rule["from"], rule["to"]]).df()
+            if got.empty:
+                continue
+            if open_case is None:
+                open_case = _open_cases(per_case, log_end, window, s)
+            completed = got["t1"].notna().to_numpy()
+            end = np.where(completed, got["t1"].fillna(0).to_numpy(dtype="int64"),
+                           np.where(open_case[got["case"].to_numpy()], log_end,
+                                    got["case_end"].to_numpy(dtype="int64")))
+            took = end - got["t0"].to_numpy(dtype="int64")
+            rows.append(pd.DataFrame({"case": got["case"].to_numpy(dtype="int64"), "rule": rule["label"],
+                                      "rule_index": i, "took_h": took / _HOUR_NS, "within_h": within / _HOUR_NS,
+                                      "completed": completed, "breached": took > within,
+                                      "row": got["row"].to_numpy(dtype="int64")}))
+    return rows
+
+
+def _open_cases(per_case, log_end, window, s):
+    """Per case (by index): not at the goal and silent for at most ``window`` before the log end."""
+    if not s.goal:
+        return np.zeros(len(per_case), dtype=bool)
+    goal = _goal_reached(per_case)
+    return ~goal & ((log_end - per_case["end_ns"].to_numpy(dtype="int64")) <= window.value)
+
+
+def _goal_reached(per_case):
+    last_goal = per_case["last_goal"].to_numpy(dtype="float64")
+    last_reopen = per_case["last_reopen"].to_numpy(dtype="float64")
+    return ~np.isnan(last_goal) & (np.isnan(last_reopen) | (last_goal >= last_reopen))
+
+
+def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log_end, contacts_known,
+              cols, keys):
+    n_cases = len(pc)
+    case_col = keys[0]
+    na = {}
+    f = np.full(n_cases, np.nan)
+
+    def nan_unless(ok, values, key, reason, dtype="float64"):
+        if ok:
+            return np.asarray(values, dtype=dtype) if dtype else values
+        na[key] = reason
+        return f.copy()
+
+    start, end = pc["start_ns"].to_numpy(dtype="int64"), pc["end_ns"].to_numpy(dtype="int64")
+    out = pd.DataFrame({case_col: pd.Series(np.asarray(case_labels, dtype=object)).astype(str).to_numpy(dtype=object)})
+    out[C.CUSTOMER] = pc["customer"].astype(object).where(pc["customer"].notna(), None).to_numpy(dtype=object)
+    out["tickets"] = pc["tickets"].to_numpy(dtype="int64")
+    out["start"] = pd.to_datetime(start, unit="ns", utc=True)
+    out["end"] = pd.to_datetime(end, unit="ns", utc=True)
+    out["events"] = pc["events"].to_numpy(dtype="int64")
+    out["throughput_h"] = (end - start) / _HOUR_NS
+
+    no_contacts = ("the log does not say which events are customer contacts: mark contact "
+                   "touchpoints in the journey map (contact: true) or pass contacts=")
+    contacts = pc["contacts"].to_numpy(dtype="float64")
+    out["contacts"] = nan_unless(contacts_known, contacts, "contacts", no_contacts)
+    out["repeat_contacts"] = nan_unless(contacts_known, pc["repeat_contacts"], "repeat_contacts", no_contacts)
+    has_channel = bool(marks["contact_channel"].notna().any())
+    out["channel_switches"] = nan_unless(
+        contacts_known and has_channel, pc["channel_switches"], "channel_switches",
+        no_contacts if not contacts_known else "no contact has a channel (no channel column, no channels in the map)")
+
+    # recontact: the same customer's next case starts within the window after this one ended
+    recontact = np.full(n_cases, np.nan)
+    if cols["cust"] is not None:
+        cust = pc["customer"]
+        known = cust.notna().to_numpy()
+        idx = np.flatnonzero(known)
+        if len(idx):
+            k = pd.factorize(cust[known])[0]
+            o = np.lexsort((idx, start[idx], k))
+            k, st, en, ii = k[o], start[idx][o], end[idx][o], idx[o]
+            same = np.zeros(len(ii), bool)
+            same[:-1] = k[1:] == k[:-1]
+            nxt = np.zeros(len(ii), dtype="int64")
+            nxt[:-1] = st[1:]
+            recontact[ii] = (same & ((nxt - en) <= s.repeat_window.value)).astype("float64")
+        if not known.all():
+            na.setdefault("recontact_partial", f"{int((~known).sum())} cases have no customer")
+    else:
+        na["recontact"] = f"the log has no {C.CUSTOMER!r} column: a repeat contact in a new case cannot be seen"
+    out["recontact"] = recontact
+
+    has_res = bool(s.resolution)
+    last_res = pc["last_res"].to_numpy(dtype="float64")
+    last_reopen = pc["last_reopen"].to_numpy(dtype="float64")
+    resolved = ~np.isnan(last_res) & (np.isnan(last_reopen) | (last_res >= last_reopen))
+    no_res = "no resolution given: set resolution: (or goal:) in the journey map, or pass --resolution/--goal"
+    ttr = np.where(resolved, (pc["last_res_ts"].to_numpy(dtype="float64") - start) / _HOUR_NS, np.nan)
+    if has_res:
+        out["resolved"] = resolved
+        out["time_to_resolution_h"] = ttr
+        out["reopens"] = pc["reopens"].to_numpy(dtype="int64")
+        out["reopened"] = out["reopens"].to_numpy() > 0
+    else:
+        for key in ("resolved", "time_to_resolution_h", "reopens", "reopened"):
+            out[key] = f.copy()
+            na[key] = no_res
+
+    has_goal = bool(s.goal)
+    no_goal = ("no goal given: set goal: in the journey map or pass --goal (the report lists the most "
+               "common last activities to choose from)")
+    goal = _goal_reached(pc)
+    is_open = _open_cases(pc, log_end, window, s)
+    if has_goal:
+        out["goal_reached"] = goal
+        out["outcome"] = np.where(goal, "goal", np.where(is_open, "open", "dropped")).astype(object)
+    else:
+        out["goal_reached"] = f.copy()
+        out["outcome"] = np.full(n_cases, None, dtype=object)
+        na["goal_reached"] = na["outcome"] = no_goal
+
+    has_team = cols["group"] is not None
+    no_team = f"the log has no {C.GROUP!r} (team) values"
+    handoffs = pc["handoffs"].to_numpy(dtype="float64")
+    out["handoffs"] = nan_unless(has_team, handoffs, "handoffs", no_team)
+    planned_known = has_team and s.team_hops is not None
+    out["unplanned_handoffs"] = nan_unless(
+        planned_known, pc["unplanned_handoffs"], "unplanned_handoffs",
+        no_team if not has_team else "no journey map: no team plan to judge handoffs against")
+    out["ping_pongs"] = nan_unless(has_team, pc["ping_pongs"], "ping_pongs", no_team)
+    out["handovers"] = nan_unless(cols["res"] is not None, pc["handovers"], "handovers",
+                                  f"the log has no {C.RESOURCE!r} (agent) values")
+
+    # an open case accrues time in its last stage until the log ends
+    last = marks.groupby("case", sort=True).tail(1)
+    open_last = last[is_open[last["case"].to_numpy(dtype="int64")] & last["stage_context"].notna().to_numpy()]
+    if len(open_last):
+        add = pd.DataFrame({"case": open_last["case"].to_numpy(dtype="int64"),
+                            "stage": open_last["stage_context"].to_numpy(dtype=object),
+                            "ns": log_end - open_last["ts"].to_numpy(dtype="int64")})
+        stage_long = (pd.concat([stage_long, add], ignore_index=True)
+                      .groupby(["case", "stage"], sort=False, as_index=False)["ns"].sum())
+    sla = pd.concat(sla_parts, ignore_index=True) if sla_parts else pd.DataFrame(
+        columns=["case", "rule", "rule_index", "took_h", "within_h", "completed", "breached", "row"])
+    stage_long = stage_long.assign(hours=stage_long["ns"].to_numpy(dtype="float64") / _HOUR_NS).drop(columns="ns")
+    stage_rules = [(i, r) for i, r in enumerate(s.sla) if r["kind"] == "stage"]
+    if stage_rules and cols["stage"] is not None:
+        last_rows = marks.groupby("case")["row"].last()
+        extra = []
+        for i, r in stage_rules:
+            sub = stage_long[stage_long["stage"] == r["stage"]]
+            if sub.empty:
+                continue
+            within = r["within"].value / _HOUR_NS
+            extra.append(pd.DataFrame({
+                "case": sub["case"].to_numpy(dtype="int64"), "rule": r["label"], "rule_index": i,
+                "took_h": sub["hours"].to_numpy(), "within_h": within, "completed": True,
+                "breached": sub["hours"].to_numpy() > within,
+                "row": _stage_breach_rows(marks, sub, r["stage"], last_rows)}))
+        if extra:
+            sla = pd.concat([sla] + extra, ignore_index=True)
+    if s.sla:
+        breaches = np.bincount(sla.loc[sla["breached"].astype(bool), "case"].to_numpy(dtype="int64"),
+                               minlength=n_cases)
+        out["sla_breaches"] = breaches.astype("float64")
+        out["sla_breached"] = breaches > 0
+    else:
+        out["sla_breaches"] = f.copy()
+        out["sla_breached"] = f.copy()
+        na["sla_breaches"] = "no SLA given (sla: in the journey map)"
+    if stage_rules and cols["stage"] is None:
+        na["sla_stage_rules"] = "the log has no stage column: stage SLAs were not checked"
+
+    parts = [has_goal, contacts_known, has_team, not np.isnan(recontact).all()]
+    if all(parts):
+        fcr = (goal & (contacts == 1) & (pc["reopens"].to_numpy() == 0) & (handoffs == 0)
+               & (recontact == 0)).astype("float64")
+        fcr[np.isnan(recontact)] = np.nan
+        out["fcr"] = fcr
+    else:
+        out["fcr"] = f.copy()
+        reasons = [r for ok, r in zip(parts, [no_goal, no_contacts, no_team, na.get("recontact", "")]) if not ok]
+        na["fcr"] = "; ".join(reasons)
+    out["timer_h"] = pc["timer_ns"].to_numpy(dtype="float64") / _HOUR_NS
+    out["csat"] = pc["csat"].to_numpy(dtype="float64")
+    out["csat_answers"] = pc["csat_answers"].to_numpy(dtype="int64")
+    if cols["csat"] is None:
+        na["csat"] = "the log has no csat answers"
+    if cols["stage"] is None:
+        na["stage_time"] = "the log has no stage column (map the activities to stages, or pass a journey map)"
+
+    labels = out[case_col].to_numpy(dtype=object)
+    stage_times = pd.DataFrame({case_col: labels[stage_long["case"].to_numpy(dtype="int64")],
+                                "stage": stage_long["stage"].astype(object).to_numpy(),
+                                "hours": stage_long["hours"].to_numpy()})
+    events = marks.drop(columns=["ts"]).assign(wait_h=marks["wait_ns"].to_numpy(dtype="float64") / _HOUR_NS)
+    events = events.drop(columns=["wait_ns"])
+    return CaseMeasures(cases=out, events=events, stage_times=stage_times, sla=sla, na=na, settings=s,
+                        log_end=pd.Timestamp(log_end, unit="ns", tz="UTC"), open_window=window, keys=keys)
+
+
+def _stage_breach_rows(marks, sub, stage, last_rows):
+    """The event where a stage SLA breach shows: the case's last event in that stage context."""
+    m = marks[marks["stage_context"] == stage]
+    last_in = m.groupby("case")["row"].last()
+    cases = sub["case"].to_numpy(dtype="int64")
+    return last_in.reindex(cases).fillna(last_rows.reindex(cases)).to_numpy(dtype="int64")
+
+
+def describe_window(m):
+    """How the 'still open' window was chosen, in words."""
+    given = m.settings.open_window is not None
+    return (f"{format_duration(m.open_window)} ({'given' if given else '95th percentile of the gaps between consecutive events'})")
