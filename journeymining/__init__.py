@@ -42,7 +42,9 @@ from .errors import (  # noqa: F401
 from .export import write_csv, write_ocel2, write_parquet, write_xes  # noqa: F401
 from .generator import GeneratedTickets, generate_tickets  # noqa: F401
 from .journey_map import JourneyMap  # noqa: F401
-from .kpis import case_kpis, journey_kpis, stage_times  # noqa: F401
+from .measure.kpis import case_kpis, journey_kpis, kpi_definitions, stage_times  # noqa: F401
+from .measure.definitions import DEFINITIONS, CaseMeasures, case_measures  # noqa: F401
+from .measure.settings import JourneySettings  # noqa: F401
 from .mapping import Mapping, load_mapping  # noqa: F401
 from .pain_points import pain_points  # noqa: F401
 from .pseudonymize import pseudonymize  # noqa: F401

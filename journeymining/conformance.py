@@ -65,13 +65,11 @@ Examples
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -82,16 +80,41 @@ from ._progress import progress, step
 from .errors import EventLogError, JourneyMapError
 from .journey_map import JourneyMap
 
-__all__ = ["KINDS", "KIND_LABELS", "Conformance", "compare_to_map", "compare_main"]
+__all__ = ["KINDS", "KIND_LABELS", "PRECEDENCE", "Conformance", "compare_to_map"]
 
-KINDS = ("skipped_touchpoint", "unplanned_step", "out_of_order", "rework", "unplanned_handoff",
-         "channel_switch", "sla_breach", "drop_off")
+KINDS = ("skipped_touchpoint", "unplanned_step", "out_of_order", "rework", "repeat_contact",
+         "channel_switch", "reopen", "unplanned_handoff", "ping_pong", "sla_breach", "drop_off")
 KIND_LABELS = {
     "skipped_touchpoint": "skipped touchpoint", "unplanned_step": "unplanned step",
-    "out_of_order": "out of order", "rework": "rework/repeat", "unplanned_handoff": "unplanned handoff",
-    "channel_switch": "channel switch", "sla_breach": "SLA breach", "drop_off": "drop-off before goal",
+    "out_of_order": "out of order", "rework": "rework/repeat", "repeat_contact": "repeat contact",
+    "channel_switch": "channel switch", "reopen": "reopened", "unplanned_handoff": "unplanned handoff",
+    "ping_pong": "ping-pong between teams", "sla_breach": "SLA breach", "drop_off": "drop-off before goal",
 }
-DEVIATION_COLUMNS = ["case", "stage", "touchpoint", "kind", "detail", "time_lost", "position", "diagnosis"]
+#: The observable definition of every kind (the attribute kinds are those of the journey
+#: definitions, journeymining.measure.definitions).
+KIND_DEFINITIONS = {
+    "skipped_touchpoint": "a part of the case's path through the map (a touchpoint, or a whole choice such as "
+                          "the contact) is absent while a touchpoint the map puts after it happened",
+    "unplanned_step": "a step whose activity is not a touchpoint of the map",
+    "out_of_order": "the fewest moved steps that explain every pair of first occurrences in an order the map "
+                    "forbids, reported at the step that moved",
+    "rework": "a non-repeatable touchpoint again in the same cycle (a reopen starts a new cycle)",
+    "repeat_contact": "the customer gets in touch again on the same channel",
+    "channel_switch": "a contact on another channel than the previous contact",
+    "reopen": "a step other than a closure step after a resolution",
+    "unplanned_handoff": "a change of team the map does not plan there (on the team sequence)",
+    "ping_pong": "a handoff back to the team the case just came from that the map does not plan",
+    "sla_breach": "a rule that completed late, or was still open past its limit at the case end (log end if "
+                  "open); stage rules on the time spent in the stage",
+    "drop_off": "the case did not reach the goal and has been silent longer than the open window",
+}
+
+#: When one event carries several kinds, the first of this order is its primary kind (one event
+#: behind a problem gives one pain point).
+PRECEDENCE = ("unplanned_step", "reopen", "repeat_contact", "channel_switch", "rework", "out_of_order",
+              "unplanned_handoff", "ping_pong", "sla_breach", "skipped_touchpoint", "drop_off")
+DEVIATION_COLUMNS = ["case", "stage", "touchpoint", "kind", "detail", "time_lost", "position", "diagnosis",
+                     "primary"]
 _ZERO = pd.Timedelta(0)
 
 
@@ -194,6 +217,7 @@ class Conformance:
             "budget_exceeded_variants": int(len(self.budget_exceeded)),
             "budget_exceeded_cases": int(self.budget_exceeded["cases"].sum()),
             "not_assessed": dict(self.not_assessed),
+            "definitions": {k: f"{KIND_LABELS[k]}: {KIND_DEFINITIONS[k]}" for k in KINDS},
         }
 
     def plot_map(self, *, ax=None):
@@ -326,12 +350,15 @@ def _chunks(items, size):
 class _MapInfo:
     """Cached lookups on the map used by the per-variant diagnosis."""
 
-    def __init__(self, jm):
+    def __init__(self, jm, settings=None):
         self.jm = jm
+        self.resolution = set(settings.resolution or ()) if settings is not None else set(jm.resolution)
+        self.closure = (set(settings.closure) if settings is not None else set(jm.closure)) | set(jm.goal)
         self.known = set(jm.activities)
         self.order = {a: i for i, a in enumerate(jm.activities)}
         self.repeatable = {a for a in jm.activities if jm.is_repeatable(a)}
         self.goal = set(jm.goal)
+        self.contacts = set(jm.contacts)
         self._prec = {}
         self._excl = {}
 
@@ -378,55 +405,82 @@ def _order_detail(trace, i, info):
     return f"{a} where the map does not allow it"
 
 
-def _first_occurrences(trace, info):
+def _first_occurrences(trace, info, judged):
     firsts, done = [], set()
-    for i, a in enumerate(trace):
+    for i in judged:
+        a = trace[i]
         if a in info.known and a not in done:
             firsts.append((i, a))
             done.add(a)
     return firsts
 
 
-def _diagnose(trace, info):
-    """Deviations of one variant: list of (kind, touchpoint, stage, detail, position).
+def _moved_steps(firsts, info):
+    """The fewest steps whose move explains every order conflict among the first occurrences.
 
-    The kinds follow the observable definitions of the contract, on the map's structure: out of
-    order = the first occurrences of two touchpoints in an order the map forbids (or two
-    alternatives of one choice); skipped = a touchpoint required by the case's path through the
-    map that is absent while a touchpoint the map puts after it is present.
+    Two first occurrences conflict when the map wants the later one first (or they are
+    alternatives of one choice). Greedy vertex cover of the conflict graph: repeatedly the step in
+    the most conflicts is reported as moved (ties: the later one), so one step that jumped over two
+    others is reported once, at the step that moved. Written by hand: the conflict graphs are a
+    handful of touchpoints per variant, and no library offers this reading of "out of order".
+    """
+    conflicts = set()
+    for j, (pj, b) in enumerate(firsts):
+        for k in range(j):
+            pa, a = firsts[k]
+            if info.precede(b, a) or info.exclusive(b, a):
+                conflicts.add((k, j))
+    moved = []
+    while conflicts:
+        count = Counter(x for pair in conflicts for x in pair)
+        worst = max(count, key=lambda x: (count[x], x))
+        moved.append(firsts[worst])
+        conflicts = {pair for pair in conflicts if worst not in pair}
+    return sorted(moved)
+
+
+def _diagnose(trace, info):
+    """Structural deviations of one variant: list of (kind, touchpoint, stage, detail, position).
+
+    The kinds follow the observable definitions of ``docs/ARCHITECTURE.md`` on the map's
+    structure: out of order = the fewest moved steps that explain every pair of first occurrences
+    in an order the map forbids (or two alternatives of one choice); skipped = a part of the
+    case's path through the map (a touchpoint, or a whole choice such as the contact stage) that is
+    absent while a touchpoint the map puts after it is present. Contact touchpoints after the
+    case's first contact are re-contacts (repeat contact / channel switch, from the definitions)
+    and are not judged for order, rework or skips. Drop-off, reopen and the attribute kinds come
+    from :mod:`journeymining.measure.definitions`.
     """
     devs = []
     stages = _context_stages(trace, info)
-    n = len(trace)
+    # a contact touchpoint is the journey's opening only as the case's first event; later ones
+    # are the customer getting in touch again
+    judged = [i for i, a in enumerate(trace) if not (a in info.contacts and i > 0)]
     seen = Counter()
-    rework_pos = set()
-    for i, a in enumerate(trace):
+    last_work_resolved = False
+    for i in judged:
+        a = trace[i]
+        closure_only = a in info.closure and a not in info.resolution
+        if not closure_only:
+            if last_work_resolved:
+                seen = Counter()   # a reopen starts a new cycle: resolving and closing again is no rework
+            last_work_resolved = a in info.resolution
         seen[a] += 1
         if a not in info.known:
             prev = next((b for b in reversed(trace[:i]) if b in info.known), None)
             where = f" after {prev}" if prev else " before any touchpoint"
             devs.append(("unplanned_step", a, stages[i], f"{a} is not in the map{where}", i))
         elif seen[a] > 1 and a not in info.repeatable:
-            rework_pos.add(i)
             devs.append(("rework", a, stages[i], f"{a} again (occurrence {seen[a]})", i))
-    reached = any(a in info.goal for a in trace)
-    present = set(trace)
-
-    firsts = _first_occurrences(trace, info)
-    for j, (pj, b) in enumerate(firsts):
-        if any(info.precede(b, a) or info.exclusive(b, a) for _, a in firsts[:j]):
-            devs.append(("out_of_order", b, stages[pj], _order_detail(trace, pj, info), pj))
-    for m in info.jm.missing_required(present):
-        later = next((a for a in trace if a in info.known and info.precede(m, a)), None)
+    present = {trace[i] for i in judged}
+    for pj, b in _moved_steps(_first_occurrences(trace, info, judged), info):
+        devs.append(("out_of_order", b, stages[pj], _order_detail(trace, pj, info), pj))
+    for label, stage, acts in info.jm.missing_parts(present):
+        later = next((a for a in trace if a in info.known and any(info.precede(m, a) for m in acts)), None)
         if later is None:
             continue  # nothing the map puts after it happened: the case ended before it
-        devs.append(("skipped_touchpoint", m, info.stage(m), f"{m} skipped ({later} happened without it)", -1))
-
-    if not reached:
-        idx = next((k for k in range(n - 1, -1, -1) if trace[k] in info.known), n - 1)
-        goal = " or ".join(info.jm.goal)
-        devs.append(("drop_off", trace[idx], stages[idx],
-                     f"ended after {trace[-1]} without reaching {goal}", n - 1))
+        what = f"{label} skipped" if len(acts) == 1 else f"{label} missing"
+        devs.append(("skipped_touchpoint", label, stage, f"{what} ({later} happened without it)", -1))
     return devs
 
 
@@ -613,109 +667,6 @@ def _format_combos(fmt, *codes):
     return texts[np.asarray(inverse).reshape(-1)]
 
 
-# ------------------------------------------------------------------------------------------
-# attribute-level deviations (vectorised over events)
-# ------------------------------------------------------------------------------------------
-class _Found:
-    """Attribute-level deviations: event rows (sorted order), kind, touchpoint, detail, lost (ns)."""
-
-    def __init__(self, kind, rows, detail, lost=None):
-        self.kind = kind
-        self.rows = np.asarray(rows, dtype=np.int64)
-        self.detail = np.asarray(detail, dtype=object)
-        self.lost = None if lost is None else np.asarray(lost, dtype=np.int64)
-
-
-def _handoffs(E, jm, group_key):
-    g = E.codes[group_key]
-    labels = E.labels[group_key]
-    prev_g = np.empty_like(g)
-    prev_g[:1] = -1
-    prev_g[1:] = g[:-1]
-    change = ~E.new_case & (g >= 0) & (prev_g >= 0) & (g != prev_g)
-    # the team the map plans for each activity, as a code of the group column (-1: none)
-    where = {lab: i for i, lab in enumerate(labels.tolist())}
-    team_code = np.array([where.get(t, -1) if t is not None else -1 for t in
-                          E.per_code({a: jm.touchpoint(a).team for a in jm.activities})], dtype=np.int64)
-    t_cur = team_code[E.acodes]
-    t_prev = np.empty_like(t_cur)
-    t_prev[:1] = -1
-    t_prev[1:] = t_cur[:-1]
-    planned = (t_cur >= 0) & (t_prev >= 0) & (t_cur != t_prev) & (g == t_cur) & (prev_g == t_prev)
-    rows = np.flatnonzero(change & ~planned)
-    detail = _format_combos(lambda p, c, a: f"{labels[p]} → {labels[c]} at {E.act[a]}",
-                            prev_g[rows], g[rows], E.acodes[rows])
-    return _Found("unplanned_handoff", rows, detail)
-
-
-def _channel_switches(E, jm, channel_key, actor_key):
-    tp = {a: jm.touchpoint(a) for a in jm.activities}
-    map_channel = E.per_code({a: t.channel for a, t in tp.items()})
-    map_actor = E.per_code({a: t.actor for a, t in tp.items()})
-    if channel_key in E.codes:
-        ch, labels = E.codes[channel_key], E.labels[channel_key]
-    else:  # the map's channel of each event
-        labels = np.array(list(dict.fromkeys(c for c in map_channel if c is not None)), dtype=object)
-        where = {c: i for i, c in enumerate(labels.tolist())}
-        ch = np.array([where.get(c, -1) if c is not None else -1 for c in map_channel],
-                      dtype=np.int64)[E.acodes]
-    where = {lab: i for i, lab in enumerate(labels.tolist())}
-    m_code = np.array([where.get(c, -1) if c is not None else -1 for c in map_channel], dtype=np.int64)
-    map_front = np.array([a == C.FRONTSTAGE for a in map_actor], dtype=bool)[E.acodes]
-    if actor_key in E.codes:
-        a_codes = E.codes[actor_key]
-        is_front_label = np.array([x == C.FRONTSTAGE for x in E.labels[actor_key].tolist()] + [False])
-        front = np.where(a_codes >= 0, is_front_label[a_codes], map_front)
-    else:
-        front = map_front
-    f = np.flatnonzero(front & (ch >= 0))
-    if len(f) < 2:
-        return _Found("channel_switch", [], [])
-    same = E.case_of[f][1:] == E.case_of[f][:-1]
-    c_prev, c_cur = ch[f][:-1], ch[f][1:]
-    m = m_code[E.acodes[f]]
-    m_prev, m_cur = m[:-1], m[1:]
-    planned = (m_prev >= 0) & (m_cur >= 0) & (m_prev != m_cur) & (c_cur == m_cur) & (c_prev == m_prev)
-    switch = same & (c_prev != c_cur) & ~planned
-    rows = f[1:][switch]
-    detail = _format_combos(lambda p, c, a: f"{labels[p]} → {labels[c]} at {E.act[a]}",
-                            c_prev[switch], c_cur[switch], E.acodes[rows])
-    return _Found("channel_switch", rows, detail)
-
-
-def _sla_breaches(E, jm):
-    out = []
-    for s in jm.sla:
-        within = int(s.within.value)  # ns
-        if s.stage is None:
-            fi = np.flatnonzero(E.acts_where(lambda a: a == s.from_activity)[E.acodes])
-            fi = fi[_first_of_run(E.case_of[fi])]  # first (= earliest) from-event of each case
-            has_from = np.zeros(E.n_cases, dtype=bool)
-            has_from[E.case_of[fi]] = True
-            from_t = np.zeros(E.n_cases, dtype=np.int64)
-            from_t[E.case_of[fi]] = E.times[fi]
-            ti = np.flatnonzero(E.acts_where(lambda a: a == s.to_activity)[E.acodes])
-            ct = E.case_of[ti]
-            ti = ti[has_from[ct] & (E.times[ti] >= from_t[ct])]
-            hit = ti[_first_of_run(E.case_of[ti])]  # first to-event at or after it
-            took = E.timedelta_ns(E.times[hit] - from_t[E.case_of[hit]])
-            bad = took > within
-            rows, took = hit[bad], took[bad]
-            detail = _format_combos(lambda t: f"{s.from_activity} → {s.to_activity} took "
-                                              f"{_fmt(pd.Timedelta(t))} > {_fmt(s.within)}", took)
-        else:
-            idx = np.flatnonzero(E.acts_where(lambda a: jm.stage_of(a) == s.stage)[E.acodes])
-            c = E.case_of[idx]
-            first, last = idx[_first_of_run(c)], idx[_last_of_run(c)]
-            span = E.timedelta_ns(E.times[last] - E.times[first])
-            bad = span > within
-            rows, took = last[bad], span[bad]
-            detail = _format_combos(lambda t: f"stage {s.stage} took {_fmt(pd.Timedelta(t))} > "
-                                              f"{_fmt(s.within)}", took)
-        out.append(_Found("sla_breach", rows, detail, took - within))
-    return out
-
-
 def _fmt(td):
     secs = int(round(td.total_seconds()))
     d, rest = divmod(secs, 86400)
@@ -809,15 +760,17 @@ def _str_series(values):
 # the verb
 # ------------------------------------------------------------------------------------------
 def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
-                   timestamp_key=C.TIMESTAMP, group_key=C.GROUP, channel_key=C.CHANNEL,
-                   actor_key=C.ACTOR, time_budget=5.0, n_jobs=None, alignments=True):
+                   timestamp_key=C.TIMESTAMP, time_budget=5.0, n_jobs=None, alignments=True,
+                   settings=None, measures=None):
     """Compare actual journeys with the intended journey map.
 
-    Every diagnosis that depends only on a case's activity sequence (structural deviation kinds,
-    last touchpoint, stages reached) is computed once per path variant; those that depend on
-    timestamps, teams or channels (time lost, SLA breaches, handoffs, channel switches) are
-    vectorised over the events. No step loops over the cases in Python, so the cost grows with
-    the number of variants plus a few numpy passes over the events.
+    Every diagnosis that depends only on a case's sequence of steps (the structural kinds, the
+    last touchpoint, the stages reached) is computed once per path variant; the kinds that depend
+    on teams, channels, contacts, resolutions and times (unplanned handoff, ping-pong, channel
+    switch, repeat contact, reopen, SLA breach, drop-off) come from the journey definitions
+    (:mod:`journeymining.measure.definitions`), computed once per case by the engine. Events of
+    kind ``"change"`` (update-snapshot logs: a team, channel or field change) are not steps of the
+    journey: they are judged by the attribute kinds only.
 
     Parameters
     ----------
@@ -826,12 +779,6 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     journey_map : JourneyMap, dict or path
         The intended map (a dict or a YAML path is loaded with ``JourneyMap``).
     {keys}
-    group_key : str, default "org:group"
-        Team column for handoffs (not assessed when absent).
-    channel_key : str, default "channel"
-        Channel column for channel switches (the map's channels are used when absent).
-    actor_key : str, default "actor"
-        frontstage/backstage column (the map's actors are used when absent or missing).
     time_budget : float, default 5.0
         Seconds allowed for the alignment of one variant. A variant over budget is listed in
         ``Conformance.variants`` with ``diagnosis == "fallback"``, diagnosed structurally, and left
@@ -840,6 +787,11 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
         Worker processes for the alignments (default: all cores).
     alignments : bool, default True
         False diagnoses every variant with the fallback (``fitness_alignments`` is then NaN).
+    settings : JourneySettings, optional
+        Goal, contacts, SLAs ... (default: from the map).
+    measures : CaseMeasures, optional
+        The case measures of ``log`` already computed with the same settings (the pipeline passes
+        them so they are computed once).
 
     Returns
     -------
@@ -854,23 +806,28 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
         If ``journey_map`` is not a valid map.
     """
     from .discovery import _variant_frame, _variant_ids
+    from .measure.definitions import case_measures
+    from .measure.settings import JourneySettings
 
     jm = _as_map(journey_map)
     check_log(log, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,
               verb="compare_to_map")
     if log.empty:
         raise EventLogError("compare_to_map: the event log is empty; there are no journeys to compare.")
-    has_group = group_key in log.columns and bool(log[group_key].notna().any())
-    has_channel = channel_key in log.columns and bool(log[channel_key].notna().any())
-    has_actor = actor_key in log.columns
-    extra = [c for c, used in ((group_key, has_group), (channel_key, has_channel), (actor_key, has_actor))
-             if used and c not in (case_id_key, activity_key, timestamp_key)]
-    E = _Events(log, case_id_key, activity_key, timestamp_key, list(dict.fromkeys(extra)))
+    if settings is None:
+        settings = JourneySettings.from_map(jm)
+    step_mask = (~(log["event_kind"].astype("string").fillna("") == "change")).to_numpy(dtype=bool) \
+        if "event_kind" in log.columns else np.ones(len(log), dtype=bool)
+    steps_log = log if step_mask.all() else log[step_mask]
+    E = _Events(steps_log, case_id_key, activity_key, timestamp_key, [])
+    m = measures if measures is not None else case_measures(
+        jm.annotate(log, activity_key=activity_key), settings, case_id_key=case_id_key,
+        activity_key=activity_key, timestamp_key=timestamp_key)
     s = E.s
     n_cases = E.n_cases
     step(f"comparing {n_cases:,} cases with the journey map {jm.name!r}")
 
-    # variants: the same table and ids as discovery.variant_table / case_variants
+    # variants: the same table and ids as discovery.variant_table / case_variants (of the steps)
     vof, examples = _variant_ids(s)
     vt, new_of_old = _variant_frame(s, vof, examples)
     variant_of_case = new_of_old[vof]
@@ -880,7 +837,7 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     vlengths = vt["length"].to_numpy()
     vcodes, var_offset = _variant_codes(s, examples_new, vlengths)
     variant_acts = [tuple(map(str, a)) for a in vt["activities"]]
-    info = _MapInfo(jm)
+    info = _MapInfo(jm, settings)
     net, im, fm = jm.to_petri_net()
 
     # alignments per variant
@@ -899,9 +856,9 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
 
     simplicity = float(simplicity_alg.apply(net))
 
-    # per variant: alignment evidence, structural deviations, stage context, last touchpoint
+    # per variant: alignment evidence, structural deviations, last touchpoint, stages reached
     diag, cost, fit, bwc, secs, vdevs, lm, mm = [], [], [], [], [], [], [], []
-    context, last_tp, reached_stages = [], [], []
+    last_tp, reached_stages = [], []
     for vid, acts in zip(vt.index, variant_acts):
         r = align.get(vid)
         moves = None if r is None else r["moves"]
@@ -910,11 +867,10 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
         fit.append(np.nan if r is None else r["fitness"])
         bwc.append(np.nan if r is None else r["bwc"])
         secs.append(np.nan if r is None else r["seconds"])
-        lm.append(", ".join(l for l, m in moves if m == ">>") if moves is not None else None)
-        mm.append(", ".join(m for l, m in moves if l == ">>" and m is not None) if moves is not None else None)
+        lm.append(", ".join(l for l, m_ in moves if m_ == ">>") if moves is not None else None)
+        mm.append(", ".join(m_ for l, m_ in moves if l == ">>" and m_ is not None) if moves is not None else None)
         for kind, tp, stage, detail, pos in _diagnose(acts, info):
             vdevs.append((vid, _KIND_INDEX[kind], tp, stage, detail, pos, diag[-1]))
-        context.extend(_event_context(acts, info))
         known = [a for a in acts if a in info.known]
         last_tp.append(known[-1] if known else None)
         reached_stages.append({info.stage(a) for a in known})
@@ -934,6 +890,21 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     if (~ok).any() and alignments:
         step(f"{int((~ok).sum())} variants ran out of the alignment budget; diagnosed by the fallback")
 
+    # the events of the full log in case order, as the definitions see them
+    ev = m.events
+    n_full = len(log)
+    pos_by_row = np.zeros(n_full, dtype=np.int64)
+    pos_by_row[ev["row"].to_numpy()] = ev["pos"].to_numpy()
+    wait_by_row = np.zeros(n_full, dtype=np.int64)
+    wait_by_row[ev["row"].to_numpy()] = np.nan_to_num(ev["wait_h"].to_numpy(dtype="float64") * 3.6e12).astype(np.int64)
+    order = _event_order(steps_log, case_id_key, timestamp_key)
+    step_rows = np.flatnonzero(step_mask)
+    e_rows = step_rows if order is None else step_rows[order]     # full-log row of each step event
+    labels_e = pd.Index(pd.Series(s.case_labels, dtype=object).astype(str))
+    case_col = m.keys[0] if m.keys[0] in m.cases.columns else C.CASE
+    labels_m = m.cases[case_col].astype(str).to_numpy(dtype=object)
+    e_of_m = labels_e.get_indexer(labels_m)                         # E case of each measured case
+
     # structural deviations: one copy of the variant's rows per case of the variant
     v_var = np.array([d[0] for d in vdevs], dtype=np.int64)
     v_cols = [np.array([d[k] for d in vdevs], dtype=object) for k in range(1, 7)]
@@ -941,79 +912,142 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     v_kind, v_pos = v_kind.astype(np.int64), v_pos.astype(np.int64)
     d_case, d_row = _expand(np.bincount(v_var, minlength=n_var), variant_of_case)
     d_kind, d_pos = v_kind[d_row], v_pos[d_row]
-    no_time = ((d_kind == _KIND_INDEX["skipped_touchpoint"]) | (d_kind == _KIND_INDEX["drop_off"])
-               | (d_pos < 0))
-    d_lost = np.where(no_time, 0, E.timedelta_ns(E.delta[s.starts[d_case] + np.maximum(d_pos, 0)]))
-    parts = [(d_case, d_kind, v_tp[d_row], v_stage[d_row], v_detail[d_row], d_pos, v_diag[d_row], d_lost)]
-
-    # attribute-level kinds, vectorised over the events
-    not_assessed = {}
-    found = []
-    if has_group:
-        found.append(_handoffs(E, jm, group_key))
-    else:
-        not_assessed["unplanned_handoff"] = f"the log has no {group_key!r} values"
-    if has_channel or any(jm.touchpoint(a).channel for a in jm.activities):
-        found.append(_channel_switches(E, jm, channel_key if has_channel else None,
-                                       actor_key if has_actor else None))
-    if not has_channel:
-        not_assessed["channel_switch"] = (f"the log has no {channel_key!r} values; only the map's "
-                                          "channels were used, so switches cannot be observed")
-    if jm.sla:
-        found.extend(_sla_breaches(E, jm))
-    else:
-        not_assessed["sla_breach"] = "the journey map has no SLA"
-    if found:
-        context = np.array(context, dtype=object)
-    for f in found:
-        r = f.rows
-        case = E.case_of[r]
-        lost = E.timedelta_ns(E.delta[r]) if f.lost is None else f.lost
-        parts.append((case, np.full(len(r), _KIND_INDEX[f.kind], dtype=np.int64), E.act[E.acodes[r]],
-                      context[var_offset[variant_of_case[case]] + E.pos[r]], f.detail, E.pos[r],
-                      np.full(len(r), "attributes", dtype=object), lost))
+    at = e_rows[s.starts[d_case] + np.maximum(d_pos, 0)] if len(d_case) else np.zeros(0, dtype=np.int64)
+    full_pos = np.where(d_pos >= 0, pos_by_row[at], -1)
+    d_lost = np.where(d_pos >= 0, wait_by_row[at], 0)
+    parts = [(d_case, d_kind, v_tp[d_row], v_stage[d_row], v_detail[d_row], full_pos, v_diag[d_row], d_lost)]
+    parts.extend(_definition_rows(m, jm, e_of_m, n_cases))
+    not_assessed = {kind: m.na[key] for kind, key in (
+        ("unplanned_handoff", "unplanned_handoffs"), ("ping_pong", "ping_pongs"),
+        ("channel_switch", "channel_switches"), ("repeat_contact", "repeat_contacts"),
+        ("reopen", "reopens"), ("sla_breach", "sla_breaches")) if key in m.na}
 
     # all deviations, ordered by case, position, kind (stable: ties keep the order found)
-    cols = [np.concatenate([p[k] for p in parts]) for k in range(8)]
+    cols = [np.concatenate([np.asarray(p[k]) for p in parts]) for k in range(8)]
+    keep = cols[0] >= 0
+    cols = [c[keep] for c in cols]
     o = np.lexsort((cols[1], cols[5], cols[0]))
     dev_case, dev_kind, tp, stage, detail, position, dgn, lost = (c[o] for c in cols)
+    dev_kind = dev_kind.astype(np.int64)
     kinds = np.array(KINDS, dtype=object)
+    rank = np.array([PRECEDENCE.index(k) for k in KINDS], dtype=np.int64)[dev_kind]
+    key = pd.DataFrame({"c": dev_case, "p": position, "r": rank, "i": np.arange(len(rank))})
+    primary = np.zeros(len(rank), dtype=bool)
+    primary[key.sort_values(["c", "p", "r", "i"]).drop_duplicates(["c", "p"])["i"].to_numpy()] = True
+    primary |= (position < 0) | (dev_kind == _KIND_INDEX["drop_off"])
     dev = pd.DataFrame({
-        "case": pd.Series(s.case_labels[dev_case], dtype=object),
+        "case": pd.Series(s.case_labels[dev_case.astype(np.int64)], dtype=object),
         "stage": _str_series(stage), "touchpoint": _str_series(tp), "kind": _str_series(kinds[dev_kind]),
-        "detail": _str_series(detail), "time_lost": pd.to_timedelta(lost.astype("timedelta64[ns]")),
-        "position": position.astype(np.int64), "diagnosis": _str_series(dgn),
+        "detail": _str_series(detail), "time_lost": pd.to_timedelta(lost.astype(np.int64).astype("timedelta64[ns]")),
+        "position": position.astype(np.int64), "diagnosis": _str_series(dgn), "primary": primary,
     })
 
     # per-case table
     flags = np.zeros((n_cases, len(KINDS)), dtype=bool)
-    flags[dev_case, dev_kind] = True
+    flags[dev_case.astype(np.int64), dev_kind] = True
     last_tp = np.array(last_tp, dtype=object)
     last_stage = np.array([info.stage(a) if a is not None else None for a in last_tp], dtype=object)
+    m_of_e = np.full(n_cases, -1, dtype=np.int64)
+    m_of_e[e_of_m[e_of_m >= 0]] = np.flatnonzero(e_of_m >= 0)
+    mc = m.cases.iloc[m_of_e]
     cases = pd.DataFrame({
         "case": pd.Series(s.case_labels, dtype=object),
         "variant_id": variant_of_case.astype(np.int64),
-        "events": vlengths[variant_of_case],
-        "reached_goal": ~flags[:, _KIND_INDEX["drop_off"]],
+        "events": mc["events"].to_numpy(dtype=np.int64),
+        "reached_goal": mc["goal_reached"].astype(bool).to_numpy(),
+        "outcome": mc["outcome"].to_numpy(dtype=object),
         "last_stage": _str_series(last_stage[variant_of_case]),
         "last_touchpoint": _str_series(last_tp[variant_of_case]),
         "diagnosis": _str_series(np.asarray(diag, dtype=object)[variant_of_case]),
         **{k: flags[:, i] for i, k in enumerate(KINDS)},
     })
 
-    result = Conformance(
+    return Conformance(
         journey_map=jm, fitness_token_replay=float(fitness_tbr), fitness_alignments=float(fitness_ali),
         precision=float(precision), generalization=float(generalization), simplicity=simplicity,
         deviations=dev, cases=cases, variants=variants,
-        by_touchpoint=_by(dev, dev_case, "touchpoint", n_cases, jm),
-        by_stage=_by(dev, dev_case, "stage", n_cases, jm),
+        by_touchpoint=_by(dev, dev_case.astype(np.int64), "touchpoint", n_cases, jm),
+        by_stage=_by(dev, dev_case.astype(np.int64), "stage", n_cases, jm),
         funnel=_funnel(reached_stages, counts, cases, jm),
         break_points=_break_points(cases),
         dfg_diff=_dfg_diff(_dfg_from_variants(vcodes, var_offset, vlengths, counts, s.activity_labels), jm),
         not_assessed=not_assessed,
         map_coverage=_map_coverage(vcodes, vlengths, counts, s.activity_labels, jm),
     )
-    return result
+
+
+def _definition_rows(m, jm, e_of_m, n_cases):
+    """Deviation rows of the kinds the journey definitions decide, per event of the full log."""
+    from ._durations import format_duration
+
+    ev = m.events
+    case_e = e_of_m[ev["case"].to_numpy(dtype=np.int64)]
+    act = ev["act"].astype(object).to_numpy()
+    stage_of = {a: jm.stage_of(a) for a in jm.activities}
+    ctx = pd.Series([stage_of.get(a) for a in act], dtype=object)
+    ctx = ctx.groupby(ev["case"].to_numpy()).ffill().fillna(jm.stage_names[0]).to_numpy(dtype=object)
+    pos = ev["pos"].to_numpy(dtype=np.int64)
+    lost = np.nan_to_num(ev["wait_h"].to_numpy(dtype="float64") * 3.6e12).astype(np.int64)
+    rows = []
+
+    def add(kind, mask, detail):
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            rows.append((case_e[idx], np.full(len(idx), _KIND_INDEX[kind], dtype=np.int64), act[idx], ctx[idx],
+                         np.asarray(detail, dtype=object)[idx] if not isinstance(detail, str) else
+                         np.full(len(idx), detail, dtype=object),
+                         pos[idx], np.full(len(idx), "attributes", dtype=object), lost[idx]))
+
+    def col(name):
+        return ev[name].astype(object).where(ev[name].notna(), "?").to_numpy(dtype=object)
+
+    if "unplanned_handoffs" not in m.na:
+        mask = ev["handoff"].to_numpy(dtype=bool) & ~ev["handoff_planned"].fillna(False).to_numpy(dtype=bool)
+        add("unplanned_handoff", mask, [f"{a} → {b} at {x}" for a, b, x in zip(col("from_team"), col("to_team"), act)])
+    if "ping_pongs" not in m.na:
+        add("ping_pong", ev["ping_pong"].to_numpy(dtype=bool),
+            [f"back to {b}, the team it came from ({a} → {b}) at {x}" for a, b, x in
+             zip(col("from_team"), col("to_team"), act)])
+    if "channel_switches" not in m.na:
+        add("channel_switch", ev["channel_switch"].to_numpy(dtype=bool),
+            [f"contact on {b} after a contact on {a}, at {x}" for a, b, x in
+             zip(col("prev_contact_channel"), col("contact_channel"), act)])
+    if "repeat_contacts" not in m.na:
+        mask = ev["repeat_contact"].to_numpy(dtype=bool) & ~ev["channel_switch"].to_numpy(dtype=bool)
+        add("repeat_contact", mask, [f"the customer got in touch again ({x}, {c})" for x, c in
+                                     zip(act, col("contact_channel"))])
+    if "reopens" not in m.na:
+        add("reopen", ev["reopen"].to_numpy(dtype=bool), [f"{x} after the case was resolved" for x in act])
+    if "sla_breaches" not in m.na and len(m.sla):
+        b = m.sla[m.sla["breached"].astype(bool)]
+        if len(b):
+            row_pos = np.zeros(len(ev), dtype=np.int64)
+            order = np.argsort(ev["row"].to_numpy())
+            where = order[np.searchsorted(ev["row"].to_numpy()[order], b["row"].to_numpy(dtype=np.int64))]
+            took = b["took_h"].to_numpy(dtype="float64")
+            within = b["within_h"].to_numpy(dtype="float64")
+            detail = [f"{r} took {format_duration(pd.Timedelta(hours=t))}" + ("" if done else " (not completed)")
+                      for r, t, done in zip(b["rule"], took, b["completed"])]
+            rows.append((case_e[where], np.full(len(b), _KIND_INDEX["sla_breach"], dtype=np.int64), act[where],
+                         ctx[where], np.asarray(detail, dtype=object), pos[where],
+                         np.full(len(b), "attributes", dtype=object),
+                         ((took - within) * 3.6e12).astype(np.int64)))
+            del row_pos
+    if "outcome" not in m.na:
+        dropped = np.flatnonzero(m.cases["outcome"].to_numpy(dtype=object) == "dropped")
+        if len(dropped):
+            last = ev.groupby("case", sort=True).tail(1).set_index("case")
+            known = ev[ev["act"].isin(jm.activities)].groupby("case", sort=True).tail(1).set_index("case")
+            last_act = last["act"].reindex(dropped).astype(object).to_numpy()
+            tp = known["act"].reindex(dropped).astype(object).where(lambda x: x.notna(), None).to_numpy()
+            tp = np.where(pd.isna(tp), last_act, tp)
+            goal = " or ".join(jm.goal)
+            rows.append((e_of_m[dropped], np.full(len(dropped), _KIND_INDEX["drop_off"], dtype=np.int64),
+                         tp.astype(object), np.array([jm.stage_of(t) or jm.stage_names[0] for t in tp], dtype=object),
+                         np.array([f"ended after {a} without reaching {goal}" for a in last_act], dtype=object),
+                         last["pos"].reindex(dropped).to_numpy(dtype=np.int64),
+                         np.full(len(dropped), "attributes", dtype=object), np.zeros(len(dropped), dtype=np.int64)))
+    return rows
 
 
 compare_to_map.__doc__ = compare_to_map.__doc__.replace("{keys}", C.KEYS_DOC)
@@ -1040,8 +1074,10 @@ def _by(dev, dev_case, key, n_cases, jm):
     else:
         # cases counted by their integer index (faster than hashing the labels)
         # summed in seconds: thousands of long gaps overflow nanosecond Timedeltas (292 years)
+        # time lost counted once per event: on its primary deviation
+        primary = dev["primary"].to_numpy(dtype=bool) if "primary" in dev else np.ones(len(dev), dtype=bool)
         d = pd.DataFrame({key: dev[key], "kind": dev["kind"], "case": dev_case,
-                          "lost_s": dev["time_lost"].dt.total_seconds().fillna(0.0)})
+                          "lost_s": dev["time_lost"].dt.total_seconds().fillna(0.0).where(primary, 0.0)})
         grp = d.groupby(key, sort=False)
         lost = grp["lost_s"].sum()
         g = pd.DataFrame({"cases": grp["case"].nunique(), "deviations": grp.size(),
@@ -1076,10 +1112,11 @@ def _map_coverage(vcodes, vlengths, counts, labels, jm):
 def _funnel(reached_stages, counts, cases, jm):
     """The stage funnel, summed over variants.
 
-    ``cases`` counts the cases with an event in the stage; ``reached`` those that got to the stage
-    or a later one (so the funnel never grows, even past optional stages a case may skip);
-    ``share`` and ``of_previous`` are computed on ``reached``. The goal row stands after the
-    stage that holds the goal.
+    Per stage: ``cases`` that passed through it (had an event of one of its touchpoints) and their
+    ``share``; ``reached`` the cases that got to it *or a later stage*, ``share_reached``, and
+    ``skipped`` = reached - passed through (cases that went past the stage without it); the goal
+    row (after the stage holding the goal) counts the cases whose outcome is the goal.
+    ``of_previous`` is ``cases`` relative to the previous row.
     """
     n = len(cases)
     names = jm.stage_names
@@ -1090,15 +1127,16 @@ def _funnel(reached_stages, counts, cases, jm):
     for i, name in enumerate(names):
         visited = int(sum(int(k) for st, k in zip(reached_stages, counts) if name in st))
         reached = int(sum(int(k) for f, k in zip(furthest, counts) if f >= i))
-        steps.append((name, visited, reached))
+        steps.append((name, visited, max(reached, visited)))
         if i == goal_stage:
             g = int(cases["reached_goal"].sum())
             steps.append(("goal: " + " / ".join(jm.goal), g, g))
     rows, prev = [], n
     for step_name, visited, reached in steps:
-        rows.append({"step": step_name, "cases": visited, "reached": reached,
-                     "share": reached / n if n else 0.0, "of_previous": reached / prev if prev else 0.0})
-        prev = reached
+        rows.append({"step": step_name, "cases": visited, "share": visited / n if n else 0.0,
+                     "reached": reached, "share_reached": reached / n if n else 0.0,
+                     "skipped": reached - visited, "of_previous": visited / prev if prev else 0.0})
+        prev = visited
     return pd.DataFrame(rows)
 
 
@@ -1206,53 +1244,3 @@ def _plot_dfg_diff(res, *, ax=None, min_cases=1):
     ax.axis("off")
     ax.set_title(f"Actual directly-follows graph vs {jm.name}", loc="left", fontsize=10)
     return fig
-
-
-# ------------------------------------------------------------------------------------------
-# command line
-# ------------------------------------------------------------------------------------------
-def compare_main(events_path, map_path, out_dir, *, time_budget=5.0, n_jobs=None):
-    """``journeymining compare EVENTS --map MAP.yaml --out DIR``.
-
-    Reads the event log (CSV, Parquet or XES, via :func:`journeymining.readers.read_event_log`)
-    and the map, runs :func:`compare_to_map` and writes ``summary.json``, ``deviations.csv``,
-    ``cases.csv``, ``variants.csv``, ``by_touchpoint.csv``, ``by_stage.csv``, ``funnel.csv``,
-    ``break_points.csv``, ``dfg_diff.csv`` and the figures ``journey_map.{png,svg}`` and
-    ``dfg_diff.{png,svg}``.
-
-    Returns
-    -------
-    dict
-        File name -> written path.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .readers import read_event_log
-
-    jm = JourneyMap.from_file(map_path)
-    log = read_event_log(events_path)
-    res = compare_to_map(log, jm, time_budget=time_budget, n_jobs=n_jobs)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    p = out / "summary.json"
-    p.write_text(json.dumps(res.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    written[p.name] = p
-    tables = {"deviations": res.deviations, "cases": res.cases, "variants": res.variants,
-              "by_touchpoint": res.by_touchpoint, "by_stage": res.by_stage, "funnel": res.funnel,
-              "break_points": res.break_points, "dfg_diff": res.dfg_diff}
-    for name, t in tables.items():
-        p = out / f"{name}.csv"
-        t.to_csv(p, index=name in ("variants", "by_touchpoint", "by_stage"))
-        written[p.name] = p
-    for name, fig in (("journey_map", res.plot_map()), ("dfg_diff", res.plot_dfg_diff())):
-        for ext in ("png", "svg"):
-            p = out / f"{name}.{ext}"
-            fig.savefig(p, dpi=130, bbox_inches="tight")
-            written[p.name] = p
-        plt.close(fig)
-    step(f"wrote {len(written)} files to {out}")
-    return written

@@ -33,7 +33,9 @@ import pandas as pd
 
 from . import _columns as C
 from .errors import EventLogError
-from .kpis import _HOUR_NS, _Prepared, parse_duration
+from .core.eventlog import HOUR_NS as _HOUR_NS
+from .core.eventlog import SortedLog as _Prepared
+from .measure.kpis import parse_duration_hours as parse_duration
 
 __all__ = ["cx_map_table", "plot_cx_map"]
 

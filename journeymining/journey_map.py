@@ -732,6 +732,46 @@ class JourneyMap:
 
         return [m for s in self.stages for m in missing(s)]
 
+    def missing_parts(self, present):
+        """Like :meth:`missing_required`, but a choice none of whose alternatives occurs is one
+        missing *part* (not its first alternative): a list of ``(label, stage, activities)``.
+
+        The label of a missing touchpoint is its activity; of a missing choice, ``"any of A / B"``,
+        or ``"<stage> contact (any of A / B)"`` when every alternative is a contact touchpoint.
+        """
+        present = set(present)
+
+        def acts(node):
+            if isinstance(node, Touchpoint):
+                return [node.activity]
+            return [a for c in node.children for a in acts(c)]
+
+        def firsts(node):
+            return [acts(c)[0] for c in node.children]
+
+        def missing(node, stage):
+            if node.optional and not any(a in present for a in acts(node)):
+                return []
+            if isinstance(node, Touchpoint):
+                return [] if node.activity in present else [(node.activity, stage, [node.activity])]
+            if node.order == "choice":
+                scores = [sum(a in present for a in acts(c)) for c in node.children]
+                if max(scores) == 0:
+                    if any(getattr(c, "optional", False) for c in node.children):
+                        return []
+                    alts = firsts(node)
+                    everything = acts(node)
+                    label = " / ".join(alts)
+                    if all(self._touchpoints[a].contact for a in alts):
+                        label = f"customer contact (any of {label})"
+                    else:
+                        label = f"any of {label}"
+                    return [(label, stage, everything)]
+                return missing(node.children[scores.index(max(scores))], stage)
+            return [m for c in node.children for m in missing(c, stage)]
+
+        return [m for s in self.stages for m in missing(s, s.name)]
+
     # -------------------------------------------------------------- conversions
     def to_process_tree(self):
         """The map as a pm4py :class:`~pm4py.objects.process_tree.obj.ProcessTree`.

@@ -31,7 +31,8 @@ import pandas as pd
 
 from . import _columns as C
 from .errors import EventLogError
-from .kpis import _HOUR_NS, _Prepared, _goal_list
+from .core.eventlog import HOUR_NS as _HOUR_NS
+from .core.eventlog import SortedLog as _Prepared
 
 __all__ = ["pain_points"]
 
