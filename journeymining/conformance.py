@@ -1141,7 +1141,8 @@ def _funnel(reached_stages, counts, cases, jm):
 
 
 def _break_points(cases):
-    drop = cases[~cases["reached_goal"]]
+    """Cases that dropped off (not the ones still open), by last stage and touchpoint."""
+    drop = cases[cases["outcome"] == "dropped"] if "outcome" in cases else cases[~cases["reached_goal"]]
     n_all, n_drop = len(cases), len(drop)
     if not n_drop:
         return pd.DataFrame(columns=["last_stage", "last_touchpoint", "cases", "share_of_drop_offs",

@@ -453,7 +453,7 @@ def test_case_without_touchpoints(jm):
     assert res.cases["last_touchpoint"].isna().all() and res.cases["last_stage"].isna().all()
     assert res.funnel["cases"].tolist() == [0, 0, 0, 0]
     assert res.break_points[["last_stage", "last_touchpoint", "cases"]].values.tolist() == [
-        ["(no touchpoint)", "(no touchpoint)", 2]]
+        ["(no touchpoint)", "(no touchpoint)", 1]]
 
 
 def test_missing_case_ids_raise(jm):
