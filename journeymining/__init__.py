@@ -8,7 +8,7 @@ docs/ARCHITECTURE.md says which module holds what.
 __version__ = "0.1.0"
 
 from . import _columns as columns  # noqa: F401
-from .analyze import Analysis, analyze  # noqa: F401
+from .pipeline import Analysis, analyze  # noqa: F401
 from .clustering import (  # noqa: F401
     ClusteringError,
     VariantClusterer,
@@ -23,7 +23,7 @@ from .clustering import (  # noqa: F401
 )
 from .cohorts import CohortComparison, compare_cohorts, detect_drift  # noqa: F401
 from .conformance import Conformance, compare_to_map  # noqa: F401
-from .cx_map import cx_map_table, plot_cx_map  # noqa: F401
+from .measure.cx_map import cx_map_table, plot_cx_map  # noqa: F401
 from .discovery import (  # noqa: F401
     JourneyModel,
     case_variants,
@@ -46,7 +46,7 @@ from .measure.kpis import case_kpis, journey_kpis, kpi_definitions, stage_times 
 from .measure.definitions import DEFINITIONS, CaseMeasures, case_measures  # noqa: F401
 from .measure.settings import JourneySettings  # noqa: F401
 from .mapping import Mapping, load_mapping  # noqa: F401
-from .pain_points import pain_points  # noqa: F401
+from .measure.pain_points import pain_points  # noqa: F401
 from .pseudonymize import pseudonymize  # noqa: F401
 from .quality import QualityReport  # noqa: F401
 from .readers import read_event_log, read_table  # noqa: F401

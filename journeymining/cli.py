@@ -61,9 +61,12 @@ def cmd_discover(args):
     """Variants, DFG and models of an event log (or of tickets with --mapping)."""
     from ._progress import step
     from .discovery import discover_dfg, discover_journey, variant_table
+    from .pipeline import read_input
     from .rendering import save
 
-    log = _load_log(args.events, args.mapping)
+    log, quality, _ = read_input(args.events, args.mapping)
+    if quality is not None:
+        print(quality, file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     step("variants")
@@ -84,15 +87,52 @@ def cmd_discover(args):
     return 0
 
 
-def cmd_compare(args):
-    from .conformance import compare_main
+def _settings(args, jm):
+    from .measure.settings import JourneySettings
 
+    def names(text):
+        return [g.strip() for g in text.split(",") if g.strip()] if text else None
+
+    return JourneySettings.from_map(jm, goal=names(getattr(args, "goal", None)),
+                                    resolution=names(getattr(args, "resolution", None)),
+                                    contacts=names(getattr(args, "contacts", None)))
+
+
+def cmd_compare(args):
+    """Conformance of an event log to the intended map: summary.json, tables and figures."""
     import json
 
-    written = compare_main(args.events, args.map, args.out, time_budget=args.time_budget, n_jobs=args.jobs)
-    summary = json.loads((Path(args.out) / "summary.json").read_text())
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .conformance import compare_to_map
+    from .pipeline import load_journey_map, read_input
+
+    jm = load_journey_map(args.map)
+    log, _, _ = read_input(args.events, None)
+    res = compare_to_map(log, jm, time_budget=args.time_budget, n_jobs=args.jobs, settings=_settings(args, jm))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "summary.json"]
+    summary = res.summary()
+    written[0].write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tables = {"deviations": res.deviations, "cases": res.cases, "variants": res.variants,
+              "by_touchpoint": res.by_touchpoint, "by_stage": res.by_stage, "funnel": res.funnel,
+              "break_points": res.break_points, "dfg_diff": res.dfg_diff}
+    for name, t in tables.items():
+        written.append(out / f"{name}.csv")
+        t.to_csv(written[-1], index=name in ("variants", "by_touchpoint", "by_stage"))
+    for name, fig in (("journey_map", res.plot_map()), ("dfg_diff", res.plot_dfg_diff())):
+        for ext in ("png", "svg"):
+            written.append(out / f"{name}.{ext}")
+            fig.savefig(written[-1], dpi=130, bbox_inches="tight")
+        plt.close(fig)
+    goal = summary["deviations"]["drop_off"]
     print(f"{summary['cases']:,} cases against '{summary['journey_map']}': "
-          f"{summary['conforming_cases']:,} conform, {summary['reached_goal']:.1%} reach the goal")
+          f"{summary['conforming_cases']:,} conform, {summary['reached_goal']:.1%} reach the goal "
+          f"({goal['cases']:,} dropped off)")
     print("  " + ", ".join(f"{k} {'n/a' if v is None else f'{v:.3f}'}" for k, v in summary["metrics"].items()))
     coverage = summary.get("map_coverage")
     if coverage is not None and coverage < 0.5:
@@ -100,24 +140,66 @@ def cmd_compare(args):
               "and does the mapping name activities as the map does?", file=sys.stderr)
     for kind, v in summary["deviations"].items():
         print(f"  {kind:<20}{v['cases']:>8,} cases ({v['share']:.1%})")
+    for kind, why in summary["not_assessed"].items():
+        print(f"  {kind:<20} n/a: {why}")
     for path in written:
-        print(f"wrote {Path(args.out) / path}")
+        print(f"wrote {path}")
     return 0
 
 
 def cmd_cluster(args):
-    from .clustering import cluster_main
-
-    include = tuple(x.strip() for x in args.include.split(",") if x.strip())
-    written = cluster_main(args.events, args.out, encoding=args.encoding, method=args.method,
-                           n_clusters=args.n_clusters, max_clusters=args.max_clusters, binary=not args.counts,
-                           include=include, random_state=args.random_state, journey_map=args.map,
-                           score=args.score, figures=not args.no_figures)
-    for path in written.values():
-        print(f"wrote {path}")
+    """Journeys grouped by path variant: labels, profiles, variants, criterion, scores, figures."""
+    import numpy as np
     import pandas as pd
 
-    criterion = pd.read_csv(written["criterion"]) if "criterion" in written else None
+    from . import _columns as C
+    from ._progress import step
+    from .clustering import (VariantClusterer, plot_cluster_maps, plot_cluster_sizes, plot_variant_embedding,
+                             profile_clusters, score_clusters)
+    from .pipeline import load_journey_map, read_input
+
+    include = tuple(x.strip() for x in args.include.split(",") if x.strip())
+    log, _, _ = read_input(args.events, None)
+    jm = load_journey_map(args.map)
+    settings = _settings(args, jm)
+    model = VariantClusterer(args.encoding, method=args.method, n_clusters=args.n_clusters,
+                             binary=not args.counts, max_clusters=args.max_clusters, include=include,
+                             random_state=args.random_state, settings=settings).fit(log)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    customer = (model.labels_.index.map(
+        pd.Series(log[C.CUSTOMER].to_numpy()).groupby(log[C.CASE].to_numpy()).first())
+        if C.CUSTOMER in log.columns else pd.Series(pd.NA, index=model.labels_.index))
+    labels = pd.DataFrame({"case": model.labels_.index, "customer": np.asarray(customer, object),
+                           "cluster": model.labels_.to_numpy()})
+    written["labels"] = out / "labels.csv"
+    labels.to_csv(written["labels"], index=False)
+    profiles = model.cluster_profiles_
+    if jm is not None:
+        medoids = {c: model.variant_table_["activities"].iloc[m] for c, m in enumerate(model.medoids_)}
+        profiles = profile_clusters(log, model.labels_, medoids=medoids, journey_map=jm, settings=settings)
+    written["profiles"] = out / "profiles.csv"
+    profiles.to_csv(written["profiles"])
+    written["variants"] = out / "variants.csv"
+    model.variant_table_.drop(columns=["activities"]).to_csv(written["variants"])
+    written["criterion"] = out / "criterion.csv"
+    model.criterion_.to_csv(written["criterion"], index=False)
+    if args.score:
+        step("scoring clusters")
+        written["scores"] = out / "scores.csv"
+        score_clusters(log, model.labels_, encoding=args.encoding, binary=not args.counts,
+                       random_state=args.random_state).to_csv(written["scores"], index=False)
+    if not args.no_figures:
+        step("drawing figures")
+        for name, fig in (("cluster_sizes", plot_cluster_sizes(profiles)),
+                          ("cluster_maps", plot_cluster_maps(log, model.labels_)),
+                          ("variant_embedding", plot_variant_embedding(model))):
+            written[name] = out / f"{name}.png"
+            fig.savefig(written[name], dpi=110)
+    for path in written.values():
+        print(f"wrote {path}")
+    criterion = model.criterion_
     if criterion is not None and len(criterion):
         best = criterion.loc[criterion["silhouette"].idxmax()]
         print(f"k={int(best['k'])} clusters, case-weighted silhouette {best['silhouette']:.3f}")
@@ -128,11 +210,16 @@ def cmd_cluster(args):
 
 
 def cmd_analyze(args):
-    from .analyze import analyze
+    from .pipeline import analyze
 
-    goal = [g.strip() for g in args.goal.split(",") if g.strip()] if args.goal else None
-    result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out, goal=goal,
+    def names(text):
+        return [g.strip() for g in text.split(",") if g.strip()] if text else None
+
+    result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out, goal=names(args.goal),
+                     resolution=names(args.resolution), contacts=names(args.contacts),
                      alignments=not args.no_alignments, time_budget=args.time_budget)
+    for c in __import__("journeymining.report.analysis", fromlist=["headline"]).headline(result):
+        print(f"  {c['label']:<32} {c['text']:>10}" + (f"   (n/a: {c['n/a because']})" if c["value"] is None else ""))
     print(f"wrote {result.index}")
     return 0
 
@@ -152,18 +239,6 @@ def cmd_generate(args):
     return 0
 
 
-def _load_log(path, mapping):
-    if mapping:
-        from .tickets import tickets_to_event_log
-
-        conv = tickets_to_event_log(path, mapping)
-        print(conv.report, file=sys.stderr)
-        return conv.log
-    from .readers import read_event_log
-
-    return read_event_log(path)
-
-
 def _fraction(text):
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -176,6 +251,14 @@ def _positive(text):
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
     return value
+
+
+def _setting_options(p):
+    p.add_argument("--goal", help="comma-separated goal activities (default: the map's goal; without "
+                                  "either, goal-based figures are n/a and the report lists candidates)")
+    p.add_argument("--resolution", help="comma-separated resolution activities (default: the map's, else the goal)")
+    p.add_argument("--contacts", help="comma-separated customer-contact activities (default: the map's "
+                                      "touchpoints with contact: true)")
 
 
 def build_parser():
@@ -205,6 +288,7 @@ def build_parser():
     p.add_argument("events", help="event log (CSV/Parquet/XES written by 'journeymining convert')")
     p.add_argument("--map", required=True, help="intended journey map (YAML or BPMN)")
     p.add_argument("--out", required=True, help="output folder: summary.json, deviations.csv, tables, figures")
+    _setting_options(p)
     p.add_argument("--time-budget", type=_positive, default=5.0,
                    help="seconds of alignment per variant before falling back to the structural diagnosis")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
@@ -222,6 +306,7 @@ def build_parser():
     p.add_argument("--include", default="activities",
                    help="comma-separated: activities,channels,durations,case:<attribute>")
     p.add_argument("--map", default=None, help="intended journey map (YAML): adds conformance to profiles.csv")
+    _setting_options(p)
     p.add_argument("--score", action="store_true",
                    help="also write scores.csv (per-cluster models vs no clustering and pm4py.cluster_log)")
     p.add_argument("--no-figures", action="store_true")
@@ -237,11 +322,11 @@ def build_parser():
 
     p = sub.add_parser("analyze", help="the whole analysis and an offline HTML report")
     p.add_argument("tickets", help="ticket export: CSV, Parquet, Excel, JSON lines or XES")
-    p.add_argument("--mapping", required=True, help="ticket mapping YAML (see README, 'The mapping format')")
+    p.add_argument("--mapping", help="ticket mapping YAML (see README, 'The mapping format'); without it "
+                                     "TICKETS must be an event log in pm4py columns (XES, CSV, Parquet)")
     p.add_argument("--map", help="intended journey map (YAML or BPMN): conformance, goal and SLAs")
     p.add_argument("--out", required=True, help="output folder: index.html and every table as CSV")
-    p.add_argument("--goal", help="comma-separated goal activities (default: the map's goal, "
-                                  "else the most frequent last activity)")
+    _setting_options(p)
     p.add_argument("--time-budget", type=_positive, default=5.0, help="alignment seconds per variant")
     p.add_argument("--no-alignments", action="store_true",
                    help="conformance without alignment fitness (faster on many variants)")

@@ -41,7 +41,6 @@ __all__ = [
     "plot_cluster_maps",
     "plot_variant_embedding",
     "pm4py_cluster_labels",
-    "cluster_main",
 ]
 
 ENCODINGS = ("profile", "transitions", "ngrams", "edit_distance")
@@ -395,7 +394,8 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, encoding="profile", *, ngram=2, binary=True, include=("activities",), method="kmeans",
                  n_clusters="auto", max_clusters=8, eps=0.3, min_cluster_size=5,
                  max_variants=2000, random_state=None, case_id_key=C.CASE,
-                 activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP):
+                 activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP, settings=None):
+        self.settings = settings
         self.encoding = encoding
         self.ngram = ngram
         self.binary = binary
@@ -550,7 +550,7 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         return _euclidean(np.asarray(rows_a), None if rows_b is None else np.asarray(rows_b))
 
     # ---- fitting ---------------------------------------------------------------------------------
-    def fit(self, log, y=None):
+    def fit(self, log, y=None, *, measures=None):
         """Cluster the variants of ``log``; returns ``self``.
 
         Parameters
@@ -674,7 +674,7 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         self.variant_table_ = table
         self.labels_ = pd.Series(labels[var.case_variant], index=pd.Index(var.cases, name=self.case_id_key),
                                  name="cluster")
-        measures = _CaseMeasures(log, var, keys)
+        measures = _CaseMeasures(log, var, keys, settings=self.settings, measures=measures)
         if measures.customer is not None:
             frame = pd.DataFrame({"customer": measures.customer, "cluster": self.labels_.to_numpy()}).dropna()
             counts = frame.groupby(["customer", "cluster"]).size().reset_index(name="n")
@@ -849,7 +849,7 @@ def _conformance_by_case(log, journey_map, keys):
 
 
 def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
-                     timestamp_key=C.TIMESTAMP, medoids=None, journey_map=None):
+                     timestamp_key=C.TIMESTAMP, medoids=None, journey_map=None, settings=None, measures=None):
     """Describe each cluster of cases in journey words.
 
     Parameters
@@ -877,12 +877,16 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
         that follow it exactly), ``events_mean``, ``channels`` (top three channels by share of
         events), ``throughput_h_median``, ``throughput_h_mean``, ``handoffs_mean`` (org:group
         changes between consecutive events, events without a group skipped; NaN without the
-        column), ``reopened`` (share of cases with an activity matching "reopen"/"re-open" or
-        reaching the goal twice), ``rework`` (share of cases repeating an activity),
-        ``goal_reached`` (share of cases reaching the goal: the most frequent last activity, ties
-        alphabetical), ``csat_mean`` (mean of the cases' mean answer, NaN without answers) and
-        ``csat_answered`` (share of cases with an answer). The definitions are those of
-        :mod:`journeymining.kpis`, computed in one vectorised pass.
+        column), ``reopened`` (share of cases reopened after a resolution), ``rework`` (share of
+        cases repeating an activity), ``goal_reached`` (share of cases at the goal), ``csat_mean``
+        (mean of the cases' mean answer, NaN without answers) and ``csat_answered`` (share of
+        cases with an answer). The definitions are those of
+        :mod:`journeymining.measure.definitions`; without a goal (``settings`` or ``journey_map``)
+        ``goal_reached`` and ``reopened`` are NaN, never a guess.
+    settings : JourneySettings, optional
+        Goal, resolution ... (default: from ``journey_map``, else none).
+    measures : CaseMeasures, optional
+        The case measures of ``log`` already computed (the pipeline passes them).
 
     Raises
     ------
@@ -911,22 +915,30 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
     keys = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)
     var = _variants(log, **keys, verb="profile_clusters")
     lab = _aligned_labels(labels, var.cases, "profile_clusters")
-    return _profiles(log, var, lab, keys, medoids=medoids, journey_map=journey_map)
+    if settings is None and journey_map is not None:
+        from .measure.settings import JourneySettings
+
+        settings = JourneySettings.from_map(journey_map)
+    cm = _CaseMeasures(log, var, keys, settings=settings, measures=measures)
+    return _profiles(log, var, lab, keys, medoids=medoids, journey_map=journey_map, measures=cm)
 
 
 class _CaseMeasures:
-    """Per-case measures in ``var.cases`` order: the KPIs of :func:`journeymining.kpis.case_kpis`
-    (one definition of throughput, goal, reopen, handoffs, CSAT), plus rework per variant."""
+    """Per-case measures in ``var.cases`` order, from the journey definitions
+    (:func:`journeymining.measure.definitions.case_measures`, with the same settings as the rest
+    of the analysis: one goal, one reopen, one handoff), plus rework per variant."""
 
-    def __init__(self, log, var, keys):
-        from .kpis import case_kpis
+    def __init__(self, log, var, keys, settings=None, measures=None):
+        from .measure.definitions import case_measures
 
         self.codes = var.case_codes_of_events()
-        ck = case_kpis(log, **keys).set_index(keys["case_id_key"]).reindex(var.cases)
+        m = measures if measures is not None else case_measures(log, settings, **keys)
+        case_col = keys["case_id_key"] if keys["case_id_key"] in m.cases else C.CASE
+        ck = m.cases.set_index(m.cases[case_col].astype(str)).reindex(pd.Index(var.cases).astype(str))
         self.events = ck["events"].to_numpy(dtype=np.int64)
         self.throughput_h = ck["throughput_h"].to_numpy(dtype=float)
-        self.goal_reached = ck["goal_reached"].to_numpy(dtype=bool)
-        self.reopened = ck["reopened"].to_numpy(dtype=bool)
+        self.goal_reached = ck["goal_reached"].to_numpy(dtype=float)
+        self.reopened = ck["reopened"].to_numpy(dtype=float)
         self.handoffs = ck["handoffs"].to_numpy(dtype=float)
         self.csat = ck["csat"].to_numpy(dtype=float)
         # rework (an activity repeated in the case) depends on the path only: once per variant
@@ -983,9 +995,9 @@ def _profiles(log, var, lab, keys, *, medoids=None, journey_map=None, measures=N
             "throughput_h_median": float(np.median(m_.throughput_h[m])),
             "throughput_h_mean": float(np.mean(m_.throughput_h[m])),
             "handoffs_mean": float(np.mean(m_.handoffs[m])),
-            "reopened": float(m_.reopened[m].mean()),
+            "reopened": float(np.mean(m_.reopened[m])),
             "rework": float(m_.rework[m].mean()),
-            "goal_reached": float(m_.goal_reached[m].mean()),
+            "goal_reached": float(np.mean(m_.goal_reached[m])),
             "csat_mean": float(csat[answered].mean()) if answered.any() else np.nan,
             "csat_answered": float(answered.mean()),
         }
@@ -1507,102 +1519,7 @@ def plot_variant_embedding(model, *, method="auto", max_variants=500, ax=None, r
 # command line: journeymining cluster EVENTS --out DIR
 # --------------------------------------------------------------------------------------------
 
-def cluster_main(events_path, out_dir, *, encoding="profile", method="kmeans", n_clusters="auto",
-                 max_clusters=8, binary=True, include=("activities",), random_state=0, journey_map=None,
-                 score=False, figures=True, case_id_key=C.CASE, activity_key=C.ACTIVITY,
-                 timestamp_key=C.TIMESTAMP):
-    """Cluster the journeys of an event-log file and write labels, profiles and figures.
-
-    Writes into ``out_dir`` (created if needed): ``labels.csv`` (columns ``case``, ``customer``,
-    ``cluster``), ``profiles.csv`` (:func:`profile_clusters`), ``variants.csv`` (the variant
-    table with clusters), ``criterion.csv`` (silhouette per k when ``n_clusters="auto"``),
-    ``scores.csv`` when ``score`` (:func:`score_clusters`), and the figures
-    ``cluster_sizes.png``, ``cluster_maps.png``, ``variant_embedding.png`` when ``figures``.
-
-    Parameters
-    ----------
-    events_path : str or path
-        Event log file read by :func:`journeymining.readers.read_event_log`.
-    out_dir : str or path
-        Output folder.
-    encoding, method, n_clusters, max_clusters, binary, include, random_state
-        As :class:`VariantClusterer` (``n_clusters`` may be the string ``"auto"`` or a number;
-        ``include`` may be a comma-separated string).
-    journey_map : str, path or JourneyMap, optional
-        Intended map (YAML path or object): adds conformance columns to the profiles.
-    score : bool, default False
-        Also write ``scores.csv`` (slower: one model and a replay per cluster, plus pm4py).
-    figures : bool, default True
-        Write the three PNG figures.
-    {keys}
-
-    Returns
-    -------
-    dict
-        ``{name: pathlib.Path}`` of every file written.
-
-    Raises
-    ------
-    InputFileError
-        The events file cannot be read.
-    ClusteringError, EventLogError
-        As :class:`VariantClusterer`.
-    """
-    from .readers import read_event_log
-
-    keys = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)
-    step(f"reading {events_path}")
-    log = read_event_log(events_path, **keys)
-    if isinstance(n_clusters, str) and n_clusters != "auto":
-        try:
-            n_clusters = int(n_clusters)
-        except ValueError:
-            raise ClusteringError(f"n_clusters={n_clusters!r} must be 'auto' or an integer.") from None
-    if isinstance(include, str):
-        include = tuple(x.strip() for x in include.split(",") if x.strip())
-    model = VariantClusterer(encoding, method=method, n_clusters=n_clusters, binary=binary,
-                             max_clusters=max_clusters, include=tuple(include),
-                             random_state=random_state, **keys).fit(log)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    customer = (model.labels_.index.map(
-        pd.Series(log[C.CUSTOMER].to_numpy()).groupby(log[case_id_key].to_numpy()).first())
-        if C.CUSTOMER in log.columns else pd.Series(pd.NA, index=model.labels_.index))
-    labels = pd.DataFrame({"case": model.labels_.index, "customer": np.asarray(customer, object),
-                           "cluster": model.labels_.to_numpy()})
-    written["labels"] = out / "labels.csv"
-    labels.to_csv(written["labels"], index=False)
-    profiles = model.cluster_profiles_
-    if journey_map is not None:
-        from .journey_map import JourneyMap
-
-        jm = journey_map if isinstance(journey_map, JourneyMap) else JourneyMap.from_yaml(journey_map)
-        profiles = profile_clusters(log, model.labels_, medoids=model._medoid_paths(),
-                                    journey_map=jm, **keys)
-    written["profiles"] = out / "profiles.csv"
-    profiles.to_csv(written["profiles"])
-    written["variants"] = out / "variants.csv"
-    model.variant_table_.drop(columns=["activities"]).to_csv(written["variants"])
-    written["criterion"] = out / "criterion.csv"
-    model.criterion_.to_csv(written["criterion"], index=False)
-    if score:
-        step("scoring clusters")
-        written["scores"] = out / "scores.csv"
-        score_clusters(log, model.labels_, **keys, encoding=encoding, binary=binary,
-                       random_state=random_state).to_csv(
-            written["scores"], index=False)
-    if figures:
-        step("drawing figures")
-        for name, fig in (("cluster_sizes", plot_cluster_sizes(profiles)),
-                          ("cluster_maps", plot_cluster_maps(log, model.labels_, **keys)),
-                          ("variant_embedding", plot_variant_embedding(model))):
-            written[name] = out / f"{name}.png"
-            fig.savefig(written[name], dpi=110)
-    step(f"{model.n_clusters_} clusters of {len(model.labels_)} cases written to {out}")
-    return written
-
-
-for _f in (profile_clusters, pm4py_cluster_labels, score_clusters, plot_cluster_maps, cluster_main):
-    _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
+for _f in (profile_clusters, pm4py_cluster_labels, score_clusters, plot_cluster_maps):
+    if _f.__doc__:
+        _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
 del _f

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 
 def _cli(*args):
@@ -60,3 +61,53 @@ def test_compare_warns_when_the_map_does_not_fit_the_log(tmp_path):
     res = _cli("compare", tmp_path / "hd.csv", "--map", "data/samples/mappings/helpdesk.yaml",
                "--out", tmp_path / "cmp2")
     assert res.returncode == 2 and "is a ticket mapping" in res.stderr and "Traceback" not in res.stderr
+
+
+def _letters_log(paths):
+    """Log from {case: "abc"} (one letter = one activity, one hour apart)."""
+    t0 = pd.Timestamp("2024-03-01 08:00", tz="UTC")
+    rows = [{"case:concept:name": case, "concept:name": act, "time:timestamp": t0 + pd.Timedelta(hours=i)}
+            for case, path in paths.items() for i, act in enumerate(path)]
+    return pd.DataFrame(rows)
+
+
+def test_cluster_writes_labels_profiles_and_figures(tmp_path):
+    from sklearn.metrics import adjusted_rand_score
+
+    from journeymining.cli import main
+
+    kinds = {f"{k}{i}": path for k, path in (("a", "abcd"), ("x", "xyzw"), ("p", "pqrs")) for i in range(7)}
+    log = _letters_log(kinds)
+    log["case:customer"] = "cust-" + log["case:concept:name"].str[0]
+    events = tmp_path / "events.csv"
+    log.to_csv(events, index=False)
+    assert main(["cluster", str(events), "--out", str(tmp_path / "out"), "--n-clusters", "3"]) == 0
+    out = tmp_path / "out"
+    labels = pd.read_csv(out / "labels.csv")
+    assert labels.columns.tolist() == ["case", "customer", "cluster"]
+    assert adjusted_rand_score(labels["case"].str[0], labels["cluster"]) == 1.0
+    assert (labels["customer"] == "cust-" + labels["case"].str[0]).all()
+    assert pd.read_csv(out / "profiles.csv")["cases"].tolist() == [7, 7, 7]
+    assert all((out / f"{k}.png").stat().st_size > 1000 for k in ("cluster_sizes", "cluster_maps", "variant_embedding"))
+    res = _cli("cluster", events, "--out", tmp_path / "out2", "--n-clusters", "lots")
+    assert res.returncode == 2 and "--n-clusters must be a whole number or 'auto'" in res.stderr
+
+
+def test_cluster_with_map_and_scores(tmp_path):
+    from journeymining.cli import main
+
+    events = tmp_path / "events.csv"
+    _letters_log({"t1": "abc", "t2": "abc", "t3": "ab", "t4": "xyz", "t5": "xyz"}).to_csv(events, index=False)
+    jm = tmp_path / "map.yaml"
+    jm.write_text("name: tiny\ngoal: [c]\nstages:\n  - name: Do\n    touchpoints:\n"
+                  "      - {activity: a}\n      - {activity: b}\n      - {activity: c}\n")
+    assert main(["cluster", str(events), "--out", str(tmp_path / "out"), "--n-clusters", "2", "--map", str(jm),
+                 "--score", "--no-figures"]) == 0
+    profiles = pd.read_csv(tmp_path / "out" / "profiles.csv", index_col="cluster")
+    by_size = profiles.sort_values("cases")
+    # {t1, t2, t3} (abc, abc, ab: 2 of 3 conform) and {t4, t5} (x, y, z are not in the map)
+    assert by_size["cases"].tolist() == [2, 3]
+    assert by_size["conforming"].tolist() == pytest.approx([0.0, 2 / 3])
+    # the map's goal c: t1, t2 reach it; t3 (ab) and t4, t5 do not
+    assert by_size["goal_reached"].tolist() == pytest.approx([0.0, 2 / 3])
+    assert "no clustering" in pd.read_csv(tmp_path / "out" / "scores.csv")["scope"].tolist()

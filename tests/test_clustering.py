@@ -14,7 +14,6 @@ from journeymining.clustering import (
     VariantClusterer,
     _weighted_average_linkage,
     _cut,
-    cluster_main,
     edit_distance_matrix,
     plot_cluster_maps,
     plot_cluster_sizes,
@@ -407,43 +406,6 @@ def test_figures():
         assert len(fig.axes[0].collections[0].get_offsets()) == 6
     fig = plot_variant_embedding(VariantClusterer("edit_distance", method="agglomerative").fit(log))
     assert "MDS" in fig.axes[0].get_title()
-
-
-def test_cluster_main_writes_labels_profiles_and_figures(tmp_path):
-    log = make_log(THREE_KINDS, **{C.CUSTOMER: {c: f"cust-{c[0]}" for c in THREE_KINDS}})
-    events = tmp_path / "events.csv"
-    log.to_csv(events, index=False)
-    written = cluster_main(events, tmp_path / "out", n_clusters="3", random_state=0)
-    assert set(written) == {"labels", "profiles", "variants", "criterion", "cluster_sizes",
-                            "cluster_maps", "variant_embedding"}
-    labels = pd.read_csv(written["labels"])
-    assert labels.columns.tolist() == ["case", "customer", "cluster"]
-    assert sorted(labels["case"]) == sorted(THREE_KINDS)
-    assert adjusted_rand_score(labels["case"].str[0], labels["cluster"]) == 1.0
-    assert (labels["customer"] == "cust-" + labels["case"].str[0]).all()
-    profiles = pd.read_csv(written["profiles"])
-    assert profiles["cases"].tolist() == [7, 7, 7]
-    assert all(written[k].stat().st_size > 1000 for k in ("cluster_sizes", "cluster_maps", "variant_embedding"))
-    with pytest.raises(ClusteringError, match="n_clusters='lots'"):
-        cluster_main(events, tmp_path / "out2", n_clusters="lots")
-
-
-def test_cluster_main_with_map_and_scores(tmp_path):
-    events = tmp_path / "events.csv"
-    make_log({"t1": "abc", "t2": "abc", "t3": "ab", "t4": "xyz", "t5": "xyz"}).to_csv(events, index=False)
-    jm = tmp_path / "map.yaml"
-    jm.write_text("name: tiny\ngoal: [c]\nstages:\n  - name: Do\n    touchpoints:\n"
-                  "      - {activity: a}\n      - {activity: b}\n      - {activity: c}\n")
-    written = cluster_main(events, tmp_path / "out", n_clusters=2, journey_map=jm, score=True,
-                           figures=False, include="activities")
-    assert set(written) == {"labels", "profiles", "variants", "criterion", "scores"}
-    profiles = pd.read_csv(written["profiles"], index_col="cluster")
-    by_size = profiles.sort_values("cases")
-    # {t1, t2, t3} (abc, abc, ab: 2 of 3 conform) and {t4, t5} (x, y, z are not in the map)
-    assert by_size["cases"].tolist() == [2, 3]
-    assert by_size["conforming"].tolist() == pytest.approx([0.0, 2 / 3])
-    scores = pd.read_csv(written["scores"])
-    assert "no clustering" in scores["scope"].tolist()
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""CX map numbers worked out by hand on a two-case log."""
+"""CX map numbers worked out by hand on a two-case log (CSAT and the friction index kept apart)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.cx_map import cx_map_table, plot_cx_map
+from journeymining.measure.cx_map import cx_map_table, plot_cx_map
 from journeymining.errors import EventLogError
 from journeymining.journey_map import JourneyMap
 
@@ -43,32 +43,34 @@ def test_table_by_hand():
     pd.testing.assert_frame_equal(log, before)
     assert t.index.tolist() == ["Contact", "Resolve", "Close"]     # mean relative position 0, .5, 1
     assert t["cases"].tolist() == [2, 2, 2]
-    # Resolve: waits 24, 48, 24 -> median 24 (one point); rework 1/2 cases; handoffs L1->L2 once / 2
+    # Resolve: waits 24, 48, 24 -> median 24 (half of 2 d); rework 1/2 cases; handoffs L1->L2 once / 2
     r = t.loc["Resolve"]
     assert (r["wait_median_h"], r["rework_rate"], r["handoffs_per_case"]) == (24.0, 0.5, 0.5)
-    assert r["proxy_score"] == pytest.approx(5 - 1 - 0.5 - 0.5)
-    assert t.loc["Contact", "proxy_score"] == 5.0                  # no wait before a first event
+    assert r["friction"] == pytest.approx((0.5 + 0.5 + 0.5) / 3)
+    assert t.loc["Contact", "friction"] == 0.0 and np.isnan(t.loc["Contact", "wait_median_h"])
     c = t.loc["Close"]
-    assert c["proxy_score"] == pytest.approx(5 - 2 * 1 / 48)
-    assert (c["csat_mean"], c["csat_answers"], c["source"]) == (4.0, 2, "proxy")  # < 5 answers
+    assert c["friction"] == pytest.approx((1 / 48) / 3)
+    # two answers (5, 3) at Close: below 5 answers there is no CSAT score, and never a proxy on its axis
+    assert (c["csat_mean"], c["csat_answers"]) == (4.0, 2) and np.isnan(c["csat"])
     assert set(t.loc["Contact", "touchpoints"].split(", ")) == {"Start chat", "Send e-mail"}
-    assert set(t.loc["Contact", "channels"].split(", ")) == {"chat", "e-mail"}
+    # time in stage: Contact a 24 h, b 48 h; Resolve a 1 h, b 25 h
+    assert t["time_in_stage_median_h"].tolist()[:2] == [36.0, 13.0]
     assert t["intended"].tolist() == [4.0, 4.0, 4.0]
-    assert t.loc["Resolve", "gap"] == pytest.approx(-1.0)
 
 
 def test_csat_used_when_enough_answers_and_targets():
     t = cx_map_table(make_log(), min_responses=2, target={"Close": 4.5}).set_index("stage")
-    assert (t.loc["Close", "score"], t.loc["Close", "source"]) == (4.0, "csat")
+    assert t.loc["Close", "csat"] == 4.0
     assert t["intended"].tolist() == [4.0, 4.0, 4.5]
     assert t.loc["Close", "gap"] == pytest.approx(-0.5)
+    assert np.isnan(t.loc["Resolve", "csat"])                      # no answers: no score, no stand-in
 
 
-def test_wait_scale_changes_proxy():
+def test_wait_scale_changes_friction():
     t = cx_map_table(make_log(), wait_scale="1d").set_index("stage")
-    assert t.loc["Resolve", "proxy_score"] == pytest.approx(5 - 2 - 0.5 - 0.5)
+    assert t.loc["Resolve", "friction"] == pytest.approx((1 + 0.5 + 0.5) / 3)
     t = cx_map_table(make_log(), wait_scale="4d").set_index("stage")
-    assert t.loc["Resolve", "proxy_score"] == pytest.approx(5 - 0.5 - 0.5 - 0.5)
+    assert t.loc["Resolve", "friction"] == pytest.approx((0.25 + 0.5 + 0.5) / 3)
 
 
 def test_journey_map_gives_order_stages_and_unvisited_stage():
@@ -77,28 +79,20 @@ def test_journey_map_gives_order_stages_and_unvisited_stage():
     t = cx_map_table(log, journey_map=jm)
     assert t["stage"].tolist() == ["Contact", "Resolve", "Close", "Feedback"]
     assert t["cases"].tolist() == [2, 2, 2, 0]
-    assert t.loc[1, "proxy_score"] == pytest.approx(3.0)
-    assert np.isnan(t.loc[3, "score"]) and t.loc[3, "source"] == "none"
+    assert t.loc[1, "friction"] == pytest.approx(0.5)
+    assert np.isnan(t.loc[3, "friction"]) and np.isnan(t.loc[3, "csat"])
 
 
-def test_without_stage_every_activity_is_a_stage():
-    t = cx_map_table(make_log().drop(columns=["stage"]))
-    # relative positions: chat 0, e-mail 0, Resolve .5/.333/.667, Close 1
-    assert t["stage"].tolist() == ["Send e-mail", "Start chat", "Resolve", "Close"]
-
-
-def test_plot_matches_table():
+def test_plot_keeps_csat_and_friction_apart():
     fig = plot_cx_map(make_log(), min_responses=2)
-    ax = fig.axes[0]
-    assert [x.get_text() for x in ax.get_xticklabels()] == ["Contact", "Resolve", "Close"]
-    intended, actual = ax.lines[0], ax.lines[1]
+    top, bottom = fig.axes
+    assert [x.get_text() for x in bottom.get_xticklabels()] == ["Contact", "Resolve", "Close"]
+    assert top.get_ylabel() == "CSAT (1-5)" and "friction" in bottom.get_ylabel()
+    intended, actual = top.lines[0], top.lines[1]
     assert list(intended.get_ydata()) == [4.0, 4.0, 4.0]
-    assert list(actual.get_ydata()) == pytest.approx([5.0, 3.0, 4.0])
-    markers = ax.lines[2:5]
-    assert [m.get_markerfacecolor() for m in markers][:2] == ["white", "white"]   # proxy: hollow
-    assert markers[2].get_markerfacecolor() != "white"                          # CSAT: filled
-    texts = " ".join(t.get_text() for t in ax.texts)
-    assert "Start chat" in texts and "[chat, e-mail]" in texts or "[e-mail, chat]" in texts
+    y = np.asarray(actual.get_ydata(), dtype=float)
+    assert np.isnan(y[:2]).all() and y[2] == 4.0                 # CSAT only where customers answered
+    assert [round(p.get_height(), 6) for p in bottom.patches] == [0.0, 0.5, round(1 / 144, 6)]
     import io
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
@@ -109,6 +103,6 @@ def test_errors():
     with pytest.raises(EventLogError, match="target=7 is not a satisfaction level"):
         cx_map_table(make_log(), target=7)
     with pytest.raises(EventLogError, match="no event has a stage"):
-        cx_map_table(make_log().iloc[:0])
+        cx_map_table(make_log().drop(columns=["stage"]))
     with pytest.raises(EventLogError, match="wait_scale='long' is not a duration"):
         plot_cx_map(make_log(), wait_scale="long")

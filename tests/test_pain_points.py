@@ -1,11 +1,15 @@
-"""Pain-point ranking on a six-case log with impacts worked out by hand."""
+"""Pain-point ranking on a seven-case log with impacts worked out by hand.
+
+Gaps between consecutive events: 1 1 1 1 1 1 2 2 2 8 10 30 h; the still-open window (their 95th
+percentile) is 19 h and the log ends at 103 h, so d (last event at 30 h) and e dropped off.
+"""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from journeymining.errors import EventLogError
-from journeymining.pain_points import pain_points
+from journeymining.measure.pain_points import pain_points
 
 T0 = pd.Timestamp("2024-05-06 08:00", tz="UTC")
 PATHS = {  # case: [(activity, hour)], csat of the case
@@ -15,6 +19,7 @@ PATHS = {  # case: [(activity, hour)], csat of the case
     "d": ([("Open", 0), ("Fix", 30)], None),
     "e": ([("Open", 0)], None),
     "f": ([("Open", 0), ("Fix", 1), ("Close", 9)], 3.0),
+    "g": ([("Open", 100), ("Fix", 101), ("Close", 103)], None),
 }
 
 
@@ -33,23 +38,23 @@ def test_ranking_without_map_by_hand():
     before = log.copy()
     pp = pain_points(log, goal="Close", slow_quantile=0.5)
     pd.testing.assert_frame_equal(log, before)
-    # waits sorted 1 1 1 1 1 2 2 8 10 30 -> median 1.5; Fix->Close (10, 2, 2, 8) median 5 is slow
-    # drop-offs: d after Fix (30 h), e after Open (0 h); rework Fix in c: median 4 vs 9 -> 0
+    # the median wait is 1.5 h; Fix->Close (10, 2, 2, 8, 2) has median 2 h: slow
+    # drop-offs: d after Fix (30 h), e after Open (0 h); rework Fix in c: median 4 vs 6 -> 0
     assert pp[["kind", "where"]].values.tolist() == [
         ["drop_off", "after Fix"], ["wait", "Fix → Close"], ["drop_off", "after Open"],
         ["rework", "Fix"]]
     assert pp["rank"].tolist() == [1, 2, 3, 4]
-    assert pp["cases"].tolist() == [1, 4, 1, 1]
-    assert pp["impact_case_hours"].tolist() == [30.0, 20.0, 0.0, 0.0]
+    assert pp["cases"].tolist() == [1, 5, 1, 1]
+    assert pp["impact_case_hours"].tolist() == [30.0, 10.0, 0.0, 0.0]
     wait = pp.iloc[1]
-    assert wait["median_wait_h"] == 5.0 and wait["example_cases"] == "a, b, c"
-    assert "4 cases (67%); median wait 5.0 h" in wait["evidence"]
+    assert wait["median_wait_h"] == 2.0 and wait["example_cases"] == "a, b, c"
+    assert "5 cases (71%); median wait 2.0 h" in wait["evidence"]
     assert pp.iloc[3]["csat_lost"] == pytest.approx(4 - 2)            # others (5, 4, 3) vs c (2)
     assert np.isnan(pp.iloc[0]["csat_lost"])
 
 
 def test_default_quantile_keeps_only_slow_edges():
-    pp = pain_points(make_log(), goal="Close")  # 75 % quantile of the waits = 2 + .75 * 6 = 6.5
+    pp = pain_points(make_log(), goal="Close")  # 75 % quantile of the waits = 2 + .25 * 6 = 3.5
     assert "wait" not in pp["kind"].tolist()
 
 
@@ -59,12 +64,12 @@ def test_conformance_deviations_by_hand():
                         "kind": ["unplanned_step", "unplanned_step", "drop_off"],
                         "detail": ["Fix is not in the map", "Fix is not in the map", ""]})
     pp = pain_points(make_log(), goal="Close", conformance=dev, slow_quantile=0.5)
-    # unplanned_step at Fix: a, f median 10 h vs b, c, d, e median 3.5 h -> 6.5 h x 2 cases
+    # unplanned_step at Fix: a, f median 10 h vs b, c, d, e, g median 3 h -> 7 h x 2 cases
     assert pp[["kind", "where"]].values.tolist() == [
-        ["drop_off", "after Fix"], ["wait", "Fix → Close"], ["unplanned_step", "Fix"],
+        ["drop_off", "after Fix"], ["unplanned_step", "Fix"], ["wait", "Fix → Close"],
         ["drop_off", "after Open"]]
-    step = pp.iloc[2]
-    assert (step["cases"], step["hours_lost_per_case"], step["impact_case_hours"]) == (2, 6.5, 13.0)
+    step = pp.iloc[1]
+    assert (step["cases"], step["hours_lost_per_case"], step["impact_case_hours"]) == (2, 7.0, 14.0)
     assert "most common: Fix is not in the map" in step["evidence"]
 
     class Result:
@@ -96,3 +101,19 @@ def test_waits_before_customer_steps_are_not_pain_points():
     pp = pain_points(log, goal="Close", slow_quantile=0.5)
     assert "wait" not in pp["kind"].tolist()
     assert pp["kind"].tolist() == ["drop_off", "drop_off", "rework"]
+
+
+def test_still_open_cases_are_no_drop_offs_and_timer_waits_no_pain_points():
+    from journeymining.journey_map import JourneyMap
+
+    # "Close" is an automatic closure timer: its long wait (Fix -> Close) is no customer wait
+    jm = JourneyMap.from_dict({"name": "t", "goal": ["Close"], "stages": [
+        {"name": "Do", "touchpoints": [{"activity": "Open"}, {"activity": "Fix", "repeatable": True},
+                                       {"activity": "Close", "automatic": True}]}]})
+    pp = pain_points(make_log(), journey_map=jm, slow_quantile=0.5)
+    assert "wait" not in pp["kind"].tolist()
+    # without g the log ends with d's Fix (30 h): d may still go on, only e dropped off
+    short = make_log()
+    short = short[short["case:concept:name"] != "g"]
+    pp = pain_points(short, goal="Close", slow_quantile=0.5)
+    assert pp.loc[pp["kind"] == "drop_off", "where"].tolist() == ["after Open"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.analyze import analyze
+from journeymining.pipeline import analyze
 from journeymining.errors import JourneyMiningError
 from journeymining.report import ReportSection, find_external_references, write_report
 
@@ -129,20 +129,42 @@ def test_analyze_writes_report_and_tables(analysis):
     page = result.index
     names = {p.name for p in page.parent.iterdir()}
     assert {"index.html", "variants.csv", "kpis-overall.csv", "cx-map.csv", "pain-points.csv",
-            "deviations.csv", "directly-follows-edges.csv", "conversion.csv"} <= names
+            "deviations.csv", "directly-follows-edges.csv", "conversion.csv", "definitions.csv",
+            "summary.json"} <= names
     html_text = page.read_text()
     assert find_external_references(html_text) == []
-    for title in ("Overview", "Path variants", "Journey model", "Intended vs actual journey",
-                  "Journey KPIs", "Customer experience map", "Pain points"):
+    for title in ("Overview", "Definitions", "Path variants", "Journey model", "Intended vs actual journey",
+                  "Journey KPIs", "CX map", "Pain points"):
         assert f"<h2>{title}</h2>" in html_text
     kpis = pd.read_csv(page.parent / "kpis-overall.csv")
     assert kpis.loc[0, "cases"] == 400 == len(gen.truth)
-    # the KPIs agree with the generator's ground truth
-    assert kpis.loc[0, "goal_rate"] == pytest.approx(gen.truth["goal_reached"].mean())
+    # one goal rate in the whole report: the KPIs, the conformance and the cluster profiles agree
+    # with each other and with the generator's ground truth (planted drop-offs end far from the log end)
+    goal = kpis.loc[0, "goal_rate"]
+    assert goal == pytest.approx(1 - gen.truth["drop_off"].mean())
+    assert result.conformance.cases["reached_goal"].mean() == pytest.approx(goal)
+    profiles = result.clusterer.cluster_profiles_
+    assert (profiles["goal_reached"] * profiles["cases"]).sum() / profiles["cases"].sum() == pytest.approx(goal)
     assert result.cx_map["stage"].tolist() == ["Contact", "Triage", "Resolve", "Close", "Feedback"]
-    assert list(result.timings) == ["conversion", "variants", "discovery", "conformance",
+    assert list(result.timings) == ["input", "measures", "variants", "discovery", "conformance",
                                     "clusters", "KPIs", "CX map", "pain points", "report"]
     assert len(result.log) == len(gen.events)
+
+
+def test_every_headline_figure_carries_its_definition(analysis):
+    import json
+
+    result, _ = analysis
+    summary = json.loads((result.index.parent / "summary.json").read_text())
+    assert len(summary["headline"]) >= 15
+    for key, fig in summary["headline"].items():
+        assert fig["definition"], key
+        if fig["value"] is None:
+            assert fig["text"] == "n/a" and fig["n/a because"], key
+    html_text = result.index.read_text()
+    for fig in summary["headline"].values():
+        assert fig["definition"] in html_text or "n/a, because" in html_text
+    assert summary["headline"]["fcr_rate"]["value"] is not None     # the map marks the contacts
 
 
 def test_analyze_progress_and_no_map(tmp_path, monkeypatch, capsys):
@@ -150,17 +172,20 @@ def test_analyze_progress_and_no_map(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("JOURNEYMINING_PROGRESS", "1")
     result = analyze(gen.events, mapping, out_dir=tmp_path)
     err = capsys.readouterr().err
-    for i, name in enumerate(["conversion", "variants", "discovery", "clusters", "KPIs", "CX map",
+    for i, name in enumerate(["input", "measures", "variants", "discovery", "clusters", "KPIs", "CX map",
                               "pain points", "report"], start=1):
-        assert f"[journeymining] [{i}/8] {name}" in err
+        assert f"[journeymining] [{i}/9] {name}" in err
     assert result.conformance is None
-    assert "Intended vs actual journey" not in result.index.read_text()
+    html_text = result.index.read_text()
+    assert "Intended vs actual journey" not in html_text
+    # no goal given and no map: goal-based figures say n/a and why; the candidates are listed
+    assert "n/a, because no goal given" in html_text and "most common last activities" in html_text
 
 
 def test_analyze_empty_conversion(tmp_path):
     tickets = pd.DataFrame({"id": ["", ""], "act": ["a", "b"], "at": ["2024-01-01", "2024-01-02"]})
     mapping = {"case": {"id": "id"}, "activity": "act", "timestamp": {"column": "at"}}
-    with pytest.raises(JourneyMiningError, match="kept no event \\(2 rows read\\)"):
+    with pytest.raises(JourneyMiningError, match="kept no event \\(2 rows read"):
         analyze(tickets, mapping, out_dir=tmp_path)
 
 

@@ -446,7 +446,7 @@ agents AS (
 )
 SELECT w.seq, w.row, w.c AS "case", w.pos, w.ts, w.step, w.timer, w.stage_context, w.stage,
     w.wait_ns, w.csat, w.is_goal AND w.step AS goal_event, w.is_res AND w.step AS res_event,
-    w.ticket, w.cust, w.is_auto,
+    w.ticket, w.cust, w.res, w.is_auto,
     contact.seq IS NOT NULL AS contact, contact.contact_ch AS contact_channel,
     contact.prev_ch AS prev_contact_channel, w.act,
     coalesce(contact.repeat_contact, false) AS repeat_contact,

@@ -1,16 +1,17 @@
 """A self-contained HTML report: one ``index.html`` that opens offline, plus the tables as CSV.
 
-Figures are embedded as ``data:`` URIs (SVG for matplotlib figures and graphviz drawings, PNG
-for raw PNG bytes), the style sheet is inline, no script, font or image is loaded from anywhere
-else; the only links are the relative links to the CSV files written next to ``index.html``.
-:func:`find_external_references` checks that promise on any HTML text.
+The page is rendered from the Jinja2 template ``templates/report.html.j2`` with autoescaping
+(no HTML is assembled from f-strings). Figures are embedded as ``data:`` URIs (SVG for
+matplotlib figures and graphviz drawings, PNG for raw PNG bytes), the style sheet is inline, no
+script, font or image is loaded from anywhere else; the only links are the relative links to the
+CSV files written next to ``index.html``. :func:`find_external_references` checks that promise
+on any HTML text.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as _dt
-import html
 import io
 import re
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import JourneyMiningError
+from ..errors import JourneyMiningError
 
 __all__ = ["ReportSection", "write_report", "find_external_references"]
 
@@ -53,6 +54,14 @@ td.long { min-width: 28em; }
 .empty { color: var(--muted); font-style: italic; }
 .csv { font-size:12px; color: var(--muted); }
 footer { color: var(--muted); font-size:12px; padding: 0 40px 30px; }
+.cards { display:flex; flex-wrap:wrap; gap:12px; margin: 8px 0 14px; }
+.card { border:1px solid var(--line); border-radius:8px; padding:10px 14px; width: 15.5em; background:#fff; }
+.card .value { font-size:22px; font-weight:600; }
+.card .label { font-size:13px; color: var(--muted); }
+.card .def { font-size:11.5px; color: var(--muted); margin-top:4px; }
+dl.defs { font-size:12.5px; color: var(--muted); }
+dl.defs dt { font-weight:600; color: var(--ink); margin-top:4px; }
+dl.defs dd { margin: 0 0 2px 1.2em; }
 """
 
 _URL_ATTR = re.compile(
@@ -120,12 +129,19 @@ class ReportSection:
     tables : dict
         ``{name: DataFrame}``; each is shown (first ``max_rows`` rows) and written in full to
         ``<name>.csv``.
+    figures_of_merit : list of (label, value, definition)
+        Headline figures shown as cards, each with its definition next to it ("n/a, because
+        ..." when the log cannot support it).
+    definitions : list of (term, definition)
+        Definitions of what the section shows, printed under it.
     """
 
     title: str
     text: str = ""
     figures: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)
+    figures_of_merit: list = field(default_factory=list)
+    definitions: list = field(default_factory=list)
 
 
 def _svg_of_figure(fig):
@@ -203,10 +219,9 @@ def _duration_text(td):
     return f"{sec / 86400:.1f} d"
 
 
-def _table_html(frame, max_rows):
-    """An HTML table: numbers right-aligned, long text given room to wrap, an empty frame said so."""
-    if frame.empty:
-        return '<p class="empty">none</p>'
+def _table_rows(frame, max_rows):
+    """Header cells and row cells (text, css class) of a table: numbers right-aligned, long text
+    given room to wrap; the template escapes every value."""
     shown = frame.head(max_rows).copy()
     numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])
                and not pd.api.types.is_bool_dtype(shown[c])}
@@ -219,13 +234,18 @@ def _table_html(frame, max_rows):
         else:
             shown[col] = shown[col].map(
                 lambda v: ", ".join(map(str, v)) if isinstance(v, (tuple, list)) else ("" if v is None or v != v else str(v)))
-    long = {c for c in shown.columns if c not in numeric and shown[c].str.len().max() > 60}
-    cls = {c: ' class="num"' if c in numeric else (' class="long"' if c in long else "") for c in shown.columns}
-    head = "".join(f"<th{cls[c]}>{html.escape(str(c))}</th>" for c in shown.columns)
-    rows = "".join("<tr>" + "".join(f"<td{cls[c]}>{html.escape(v)}</td>" for c, v in zip(shown.columns, row))
-                   + "</tr>" for row in shown.itertuples(index=False))
-    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    long = {c for c in shown.columns if c not in numeric and len(shown) and shown[c].str.len().max() > 60}
+    cls = {c: "num" if c in numeric else ("long" if c in long else "") for c in shown.columns}
+    head = [(str(c), cls[c]) for c in shown.columns]
+    rows = [[(v, cls[c]) for c, v in zip(shown.columns, row)] for row in shown.itertuples(index=False)]
+    return head, rows
 
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("journeymining.report", "templates"),
+                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 
 def write_report(out_dir, sections, *, title="Customer journey report", subtitle=None,
@@ -269,58 +289,37 @@ def write_report(out_dir, sections, *, title="Customer journey report", subtitle
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    taken, nav, body = set(), [], []
-    csv_names = {"index"}
+    taken, csv_names, rendered = set(), {"index"}, []
     for i, sec in enumerate(sections):
         if not isinstance(sec, ReportSection):
             raise JourneyMiningError(
                 f"write_report: sections[{i}] is a {type(sec).__name__}, not a ReportSection. "
                 "Build each section with ReportSection(title, text, figures=[...], tables={...})."
             )
-        anchor = _slug(sec.title, taken)
-        nav.append(f'<a href="#{anchor}">{html.escape(sec.title)}</a>')
-        parts = [f'<section id="{anchor}"><h2>{html.escape(sec.title)}</h2>']
-        for para in [p for p in str(sec.text or "").split("\n\n") if p.strip()]:
-            parts.append(f'<p class="text">{html.escape(para.strip())}</p>')
+        figures = []
         for j, item in enumerate(sec.figures):
             caption, fig = item if isinstance(item, tuple) else (None, item)
             uri = _figure_uri(fig)
-            alt = html.escape(caption or f"{sec.title}, figure {j + 1}")
-            cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-            wide = " wide" if _aspect(uri) > 3 else ""  # long strips keep their size and scroll
-            parts.append(f'<figure><img class="figure{wide}" alt="{alt}" src="{uri}">{cap}</figure>')
+            figures.append({"uri": uri, "caption": caption, "alt": caption or f"{sec.title}, figure {j + 1}",
+                            "wide": _aspect(uri) > 3})  # long strips keep their size and scroll
+        tables = []
         for name, frame in sec.tables.items():
             if frame is None:
                 continue
             frame = pd.DataFrame(frame)
             csv = _slug(name, csv_names)
             frame.to_csv(out / f"{csv}.csv", index=False)
-            parts.append(f"<h3>{html.escape(str(name))}</h3>")
-            parts.append(f'<div class="table-wrap">{_table_html(frame, max_rows)}</div>')
-            more = (f"first {max_rows} of {len(frame):,} rows; " if len(frame) > max_rows else "")
-            parts.append(f'<p class="csv">{more}all rows: <a href="{csv}.csv">{csv}.csv</a></p>')
-        parts.append("</section>")
-        body.append("\n".join(parts))
+            head, rows = _table_rows(frame, max_rows) if len(frame) else ([], [])
+            tables.append({"name": str(name), "csv": f"{csv}.csv", "head": head, "rows": rows,
+                           "total": len(frame), "shown": min(len(frame), max_rows)})
+        rendered.append({"anchor": _slug(sec.title, taken), "title": sec.title,
+                         "paragraphs": [p.strip() for p in str(sec.text or "").split("\n\n") if p.strip()],
+                         "figures": figures, "tables": tables,
+                         "cards": [{"label": a, "value": b, "definition": c} for a, b, c in sec.figures_of_merit],
+                         "definitions": list(sec.definitions)})
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle or "")}</p></header>
-<nav>{" ".join(nav)}</nav>
-<main>
-{chr(10).join(body)}
-</main>
-<footer>Written by journeymining on {stamp}. This page loads nothing from the network; the tables
-are also in the CSV files next to it.</footer>
-</body>
-</html>
-"""
+    page = _environment().get_template("report.html.j2").render(
+        title=title, subtitle=subtitle or "", css=CSS, sections=rendered, stamp=stamp)
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
