@@ -1,9 +1,11 @@
 """The seeded ticket generator: determinism, agreeing shapes, and ground truth that is observable.
 
 The observable deviation kinds are recomputed here from the event log and the map dict alone
-(with :class:`journeymining.journey_map.JourneyMap` for the map's order and required touchpoints),
-following the "Deviation kinds" table of docs/ARCHITECTURE.md, and must equal the planted truth
-case by case: every planted kind shows, and no kind shows that was not planted.
+(with :class:`journeymining.journey_map.JourneyMap` for the map's order, required touchpoints,
+contacts, closure and team plan), following the journey definitions of
+journeymining/measure/definitions.py (written out again here, not imported), and must equal the
+planted truth case by case: every planted kind shows, and no kind shows that was not planted
+(nor a reopen, which is never planted).
 """
 
 from pathlib import Path
@@ -29,22 +31,33 @@ def gen():
 # --------------------------------------------------------------------------- the definitions
 
 def observed_kinds(log, journey_map):
-    """case -> set of deviation kinds, computed from the log and the map per the contract."""
+    """case -> set of deviation kinds (plus "reopen"), from the log and the map, per the definitions.
+
+    Contacts are the events of contact touchpoints plus the case's first event (its opening
+    contact); contact touchpoints after the first event are re-contacts, not judged for rework,
+    order or skipped touchpoints. Handoffs are judged on the team sequence against the map's team
+    plan; SLAs use the single reading (first A to the first B at or after it, else to the case
+    end; a stage rule sums the intervals whose earlier event is in the stage).
+    """
     jm = JourneyMap.from_dict(journey_map)
     tps = set(jm.activities)
-    goal = set(jm.goal)
+    goal, contacts = set(jm.goal), set(jm.contacts)
+    resolution, closure = set(jm.resolution), set(jm.closure)
+    plan = jm.team_plan()
+    hops, planned_team = plan["hops"], plan["teams"]
     out = {}
     for case, ev in log.groupby(C.CASE, sort=False):
         acts = ev[C.ACTIVITY].tolist()
         groups = ev[C.GROUP].tolist()
         chans = ev[C.CHANNEL].tolist()
-        actors = ev[C.ACTOR].tolist()
         times = ev[C.TIMESTAMP].tolist()
-        stages = ev[C.STAGE].tolist()
+        stages = [None if pd.isna(s) else s for s in ev[C.STAGE].tolist()]
+        n = len(acts)
         kinds = set()
+        judged = [i for i in range(n) if i == 0 or acts[i] not in contacts]
         pos = {}
-        for i, a in enumerate(acts):
-            pos.setdefault(a, []).append(i)
+        for i in judged:
+            pos.setdefault(acts[i], []).append(i)
         present = [a for a in pos if a in tps]
         if any(a not in tps for a in acts):
             kinds.add("unplanned_step")
@@ -57,31 +70,47 @@ def observed_kinds(log, journey_map):
             kinds.add("skipped_touchpoint")
         if any(jm.must_precede(a, b) and pos[b][0] < pos[a][-1] for a in present for b in present if a != b):
             kinds.add("out_of_order")
-        for i in range(len(acts) - 1):
-            a, b = acts[i], acts[i + 1]
-            if groups[i] != groups[i + 1]:
-                planned = (a in tps and b in tps and jm.touchpoint(a).team != jm.touchpoint(b).team
-                           and groups[i] == jm.touchpoint(a).team and groups[i + 1] == jm.touchpoint(b).team)
-                if not planned:
-                    kinds.add("unplanned_handoff")
-        front = [i for i in range(len(acts)) if actors[i] == C.FRONTSTAGE]
-        for i, j in zip(front, front[1:]):
-            if chans[i] != chans[j]:
-                ca = jm.touchpoint(acts[i]).channel if acts[i] in tps else None
-                cb = jm.touchpoint(acts[j]).channel if acts[j] in tps else None
-                if not (ca and cb and ca != cb):
-                    kinds.add("channel_switch")
+        # reopen: a step outside the closure whose last preceding non-closure step is a resolution
+        work = [a for a in acts if a in resolution or a not in closure]
+        if any(a in resolution for a in work[:-1]):
+            kinds.add("reopen")
+        # team changes between consecutive events, planned when the map's team plan has them there
+        on_map = [i for i in range(n) if acts[i] in tps]
+        for i in range(1, n):
+            if groups[i] == groups[i - 1]:
+                continue
+            before = [j for j in on_map if j < i]
+            after = [j for j in on_map if j >= i]
+            ok = bool(before and after)
+            if ok:
+                x, y = before[-1], after[0]
+                ok = (groups[x] == planned_team.get(acts[x]) == groups[i - 1]
+                      and groups[y] == planned_team.get(acts[y]) == groups[i]
+                      and (acts[x], acts[y]) in hops)
+            if not ok:
+                kinds.add("unplanned_handoff")
+        # channel switch: a contact on another channel than the previous contact
+        cch = [chans[i] if isinstance(chans[i], str) else jm.touchpoint(acts[i]).channel
+               for i in range(n) if i == 0 or acts[i] in contacts]
+        if any(a and b and a != b for a, b in zip(cch, cch[1:])):
+            kinds.add("channel_switch")
+        context, last = [], None
+        for st in stages:
+            last = st or last
+            context.append(last)
         for sla in jm.sla:
             if sla.stage is None:
-                if sla.from_activity in pos and sla.to_activity in pos:
-                    t0 = times[pos[sla.from_activity][0]]
-                    later = [times[p] for p in pos[sla.to_activity] if times[p] > t0]
-                    if later and later[0] - t0 > sla.within:
-                        kinds.add("sla_breach")
+                if sla.from_activity not in acts:
+                    continue
+                f = acts.index(sla.from_activity)
+                ends = [times[j] for j in range(n)
+                        if j != f and acts[j] == sla.to_activity and times[j] >= times[f]]
+                took = (min(ends) if ends else max(times)) - times[f]
             else:
-                idx = [i for i, s in enumerate(stages) if s == sla.stage]
-                if idx and times[idx[-1]] - times[idx[0]] > sla.within:
-                    kinds.add("sla_breach")
+                took = sum((times[i + 1] - times[i] for i in range(n - 1) if context[i] == sla.stage),
+                           pd.Timedelta(0))
+            if took > sla.within:
+                kinds.add("sla_breach")
         out[case] = kinds
     return out
 
