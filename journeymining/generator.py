@@ -13,10 +13,13 @@ Each persona (:data:`PERSONAS`) is one path through the map: one alternative of 
 stage, with the optional touchpoints kept or left out and the repeatable ones done 1-3 times.
 Every such *base variant* becomes a template: a list of steps (activity, team, channel and the
 bounds of the time gap since the previous step). Deviations are planted in copies of the
-templates, and every planted template is checked against the observable definitions of the
-contract (``docs/ARCHITECTURE.md``, "Deviation kinds") -- for the SLAs with the bounds of the
-gaps, so that every ticket drawn from the template breaches exactly the planted SLA and no other
-kind shows up by accident. Tickets then draw a template, a start time, agents and gaps with
+templates, and every planted template is checked against the journey definitions
+(``journeymining/measure/definitions.py``, restated on templates in :func:`_observed_kinds`) --
+for the SLAs with the bounds of the gaps, so that every ticket drawn from the template breaches
+exactly the planted SLA and no other kind (nor a reopen) shows up by accident. A channel switch is
+a re-contact: the customer gets in touch again on another channel before the resolution. Drop-offs
+are placed so that they fall silent well before the log's last event (otherwise they would be
+"still open", not dropped). Tickets then draw a template, a start time, agents and gaps with
 numpy, and the templates are "exploded" into events in one vectorised pass, which makes a
 million tickets (about seven million events) a matter of seconds.
 """
@@ -182,6 +185,7 @@ _UNPLANNED_GAP = (60, 1800)
 _PAIR_SHARE = 0.2          # share of deviating cases that carry two kinds
 _PLANTINGS = 4             # distinct plantings kept per (base variant, kinds)
 _DURATIONS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+_OPEN_MARGIN = 30 * 86400  # drop-offs end at least this long before the log's last event
 
 
 @dataclass(frozen=True)
@@ -907,8 +911,33 @@ def generate_tickets(n_tickets=2000, *, random_state=0, deviation_rate=0.3, cust
     tmax = t0 + span + 30 * 86400 + int(duration.max()) * 3 + 5 * 86400
     g0, tz_off, ambiguous = _tz_grid(t0, tmax, timezone)
     start[primary] = _avoid_ambiguous(start, primary, ev_start, lengths, offset, g0, ambiguous)
-    start[rep] = start[parent[rep]] + duration[parent[rep]] + back_after
-    start[rep] = _avoid_ambiguous(start, rep, ev_start, lengths, offset, g0, ambiguous)
+
+    def place_repeats():
+        start[rep] = start[parent[rep]] + duration[parent[rep]] + back_after
+        start[rep] = _avoid_ambiguous(start, rep, ev_start, lengths, offset, g0, ambiguous)
+
+    place_repeats()
+    # a case without its goal that falls silent within the open window of the log's end is "still
+    # open" (censored), not dropped: move such drop-offs (with the customer's repeat tickets) whole
+    # weeks earlier, so that they end at least _OPEN_MARGIN before the last event of the log
+    dropped = ~t_goal[template]
+    week = 7 * 86400
+    for _ in range(5):
+        end = start + duration
+        cutoff = int(end.max()) - _OPEN_MARGIN
+        late = np.flatnonzero(dropped & (end > cutoff))
+        if not len(late):
+            break
+        family = np.where(parent[late] >= 0, parent[late], late)
+        need = np.zeros(n, dtype=np.int64)
+        np.maximum.at(need, family, -(-(end[late] - cutoff) // week) * week)
+        fam = np.flatnonzero(need)
+        fam = fam[start[fam] - need[fam] >= t0]
+        if not len(fam):
+            break
+        start[fam] -= need[fam]
+        start[fam] = _avoid_ambiguous(start, fam, ev_start, lengths, offset, g0, ambiguous)
+        place_repeats()
 
     # ---------------------------------------------------------------- ticket ids in time order
     perm = np.lexsort((np.arange(n), start))
