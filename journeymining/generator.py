@@ -13,10 +13,13 @@ Each persona (:data:`PERSONAS`) is one path through the map: one alternative of 
 stage, with the optional touchpoints kept or left out and the repeatable ones done 1-3 times.
 Every such *base variant* becomes a template: a list of steps (activity, team, channel and the
 bounds of the time gap since the previous step). Deviations are planted in copies of the
-templates, and every planted template is checked against the observable definitions of the
-contract (``docs/ARCHITECTURE.md``, "Deviation kinds") -- for the SLAs with the bounds of the
-gaps, so that every ticket drawn from the template breaches exactly the planted SLA and no other
-kind shows up by accident. Tickets then draw a template, a start time, agents and gaps with
+templates, and every planted template is checked against the journey definitions
+(``journeymining/measure/definitions.py``, restated on templates in :func:`_observed_kinds`) --
+for the SLAs with the bounds of the gaps, so that every ticket drawn from the template breaches
+exactly the planted SLA and no other kind (nor a reopen) shows up by accident. A channel switch is
+a re-contact: the customer gets in touch again on another channel before the resolution. Drop-offs
+are placed so that they fall silent well before the log's last event (otherwise they would be
+"still open", not dropped). Tickets then draw a template, a start time, agents and gaps with
 numpy, and the templates are "exploded" into events in one vectorised pass, which makes a
 million tickets (about seven million events) a matter of seconds.
 """
@@ -59,15 +62,16 @@ def _tp(activity, actor, team, channel=None, **flags):
 JOURNEY_MAP = {
     "name": "Customer support, as intended",
     "goal": ["Close ticket"],
+    "resolution": ["Read article", "Solve in chat", "Resolve at L2", "Call back customer"],
     "stages": [
         {"name": "Contact", "order": "choice", "touchpoints": [
-            _tp("Search FAQ", "frontstage", "Self-service", "self-service"),
-            _tp("Start chat", "frontstage", "L1", "chat"),
+            _tp("Search FAQ", "frontstage", "Self-service", "self-service", contact=True),
+            _tp("Start chat", "frontstage", "L1", "chat", contact=True),
             {"order": "sequence", "touchpoints": [
-                _tp("Send e-mail", "frontstage", "L1", "e-mail"),
+                _tp("Send e-mail", "frontstage", "L1", "e-mail", contact=True),
                 _tp("Send auto-reply", "backstage", "L1", "e-mail", optional=True),
             ]},
-            _tp("Call hotline", "frontstage", "L1", "phone"),
+            _tp("Call hotline", "frontstage", "L1", "phone", contact=True),
         ]},
         {"name": "Triage", "order": "choice", "touchpoints": [
             _tp("Suggest article", "backstage", "Self-service"),
@@ -147,7 +151,7 @@ _CUSTOMER_STEPS = {"Search FAQ", "Read article", "Start chat", "Send e-mail", "C
 _BOT_STEPS = {"Suggest article", "Send auto-reply"}
 _SURVEY = "Answer survey"
 _ESCALATION = "Escalate to L2"
-_RESOLUTION = {"Read article", "Solve in chat", "Resolve at L2", "Call back customer"}
+_RESOLUTION = set(JOURNEY_MAP["resolution"])
 
 #: Activities outside the map that unplanned steps insert (always backstage, by an agent).
 UNPLANNED_ACTIVITIES = ("Add internal note", "Request supervisor approval", "Update contact details",
@@ -181,6 +185,7 @@ _UNPLANNED_GAP = (60, 1800)
 _PAIR_SHARE = 0.2          # share of deviating cases that carry two kinds
 _PLANTINGS = 4             # distinct plantings kept per (base variant, kinds)
 _DURATIONS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+_OPEN_MARGIN = 30 * 86400  # drop-offs end at least this long before the log's last event
 
 
 @dataclass(frozen=True)
@@ -260,6 +265,7 @@ class _Map:
                         stage=stage["name"], stage_idx=si, branch=branch, pos=pos, choice=choice,
                         channel=t.get("channel"), actor=t.get("actor"), team=t.get("team"),
                         optional=bool(t.get("optional") or child.get("optional")),
+                        contact=bool(t.get("contact")),
                         repeatable=bool(t.get("repeatable") or child.get("repeatable")))
                     self.branch_members.setdefault(branch, []).append(t["activity"])
         self.stages = [s["name"] for s in jm["stages"]]
@@ -268,6 +274,29 @@ class _Map:
         for s in jm.get("sla", []):
             self.sla.append((s.get("from"), s.get("to"), s.get("stage"), _seconds(s["within"])))
         self.sla_endpoints = {a for f, t, _, _ in self.sla for a in (f, t) if a}
+        self.sla_from = {f for f, _, _, _ in self.sla if f}
+        self.contacts = {a for a, t in self.tp.items() if t["contact"]}
+        self.resolution = set(jm.get("resolution") or jm["goal"])
+        self._jm = jm
+        self._plan = None
+
+    def _journey_map(self):
+        if self._plan is None:
+            from .journey_map import JourneyMap
+
+            jm = JourneyMap.from_dict(self._jm)
+            self._plan = (set(jm.team_plan()["hops"]), set(jm.closure))
+        return self._plan
+
+    @property
+    def hops(self):
+        """Touchpoint pairs ``(x, y)`` between which the map plans a change of team."""
+        return self._journey_map()[0]
+
+    @property
+    def closure(self):
+        """Steps that may follow a resolution without reopening the case (the map's default)."""
+        return self._journey_map()[1]
 
     def precedes(self, a, b):
         """The map requires ``a`` before ``b`` (both touchpoints on one path)."""
@@ -288,22 +317,51 @@ _M = _Map(JOURNEY_MAP)
 
 # ================================================================================ observable kinds
 
+def _recontacts(acts, m=_M):
+    """Per step: a re-contact, i.e. a contact touchpoint after the case's first contact (step 0)."""
+    return [i > 0 and a in m.contacts for i, a in enumerate(acts)]
+
+
+def _has_reopen(acts, m=_M):
+    """A step other than a closure step whose last non-closure step before it is a resolution."""
+    work = [a for a in acts if not (a in m.closure and a not in m.resolution)]
+    return any(a in m.resolution for a in work[:-1])
+
+
 def _observed_kinds(steps, m=_M):
     """Deviation kinds a template shows: ``(certain, possible)`` sets.
 
-    ``steps`` are ``(activity, group, channel, gap_lo, gap_hi)``. Kinds other than SLA breaches
-    do not depend on time, so they are either in both sets or in neither; an SLA counts as
-    certainly breached when even the shortest gaps exceed it under every reading of the SLA
-    (first/last occurrences, a stage measured to its last event or to the next event), and as
-    possibly breached when the longest gaps exceed it under some reading.
+    ``steps`` are ``(activity, group, channel, gap_lo, gap_hi)``. The kinds follow the journey
+    definitions (written out here on the template, independently of
+    ``journeymining.measure.definitions``):
+
+    * re-contacts (contact touchpoints after the case's first step, its opening contact) are not
+      judged for rework, order or skips;
+    * ``unplanned_handoff``: a team change between consecutive steps that the map does not plan
+      there (the last touchpoint step before it done by its planned team, that team the team
+      before the change; the first touchpoint step from the change on done by its planned team,
+      that team the team after it; the pair a planned hop of the map's team plan);
+    * ``channel_switch``: a contact on another channel than the previous contact;
+    * ``sla_breach``: rule ``A -> B``: first A to the first B after it, or to the case end when no
+      B follows; stage rule: the sum of the gaps whose earlier step's stage context is the stage;
+    * ``reopen`` (never planted, so templates showing it are refused): a non-closure step after a
+      resolution.
+
+    Kinds other than SLA breaches do not depend on time, so they are either in both sets or in
+    neither; an SLA is certainly breached when even the shortest gaps exceed it, and possibly
+    breached when the longest gaps do.
     """
     acts = [s[0] for s in steps]
+    groups = [s[1] for s in steps]
+    n = len(steps)
     kinds = set()
     if any(a not in m.tp for a in acts):
         kinds.add("unplanned_step")
+    recontact = _recontacts(acts, m)
     seen = {}
     for i, a in enumerate(acts):
-        seen.setdefault(a, []).append(i)
+        if not recontact[i]:
+            seen.setdefault(a, []).append(i)
     if any(len(p) > 1 and a in m.tp and not m.tp[a]["repeatable"] for a, p in seen.items()):
         kinds.add("rework")
     if not any(a in m.goal for a in acts):
@@ -324,49 +382,48 @@ def _observed_kinds(steps, m=_M):
         kinds.add("skipped_touchpoint")
     if any(m.precedes(a, b) and seen[b][0] < seen[a][-1] for a in present for b in present if a != b):
         kinds.add("out_of_order")
-    for (a, ga, _, _, _), (b, gb, _, _, _) in zip(steps, steps[1:]):
-        if ga != gb:
-            planned = (a in m.tp and b in m.tp and m.tp[a]["team"] != m.tp[b]["team"]
-                       and ga == m.tp[a]["team"] and gb == m.tp[b]["team"])
-            if not planned:
-                kinds.add("unplanned_handoff")
-    front = [(a, ch) for a, _, ch, _, _ in steps if m.actor(a) == C.FRONTSTAGE]
-    for (a, ca), (b, cb) in zip(front, front[1:]):
-        if ca != cb:
-            ma = m.tp[a]["channel"] if a in m.tp else None
-            mb = m.tp[b]["channel"] if b in m.tp else None
-            if not (ma and mb and ma != mb and ca == ma and cb == mb):
-                kinds.add("channel_switch")
+    if _has_reopen(acts, m):
+        kinds.add("reopen")
+    # handoffs on the team sequence (every generated step has a team)
+    tps = [i for i, a in enumerate(acts) if a in m.tp]
+    for i in range(1, n):
+        if groups[i - 1] == groups[i]:
+            continue
+        x = max((j for j in tps if j <= i - 1), default=None)
+        y = min((j for j in tps if j >= i), default=None)
+        planned = (x is not None and y is not None
+                   and groups[x] == m.tp[acts[x]]["team"] == groups[i - 1]
+                   and groups[y] == m.tp[acts[y]]["team"] == groups[i]
+                   and (acts[x], acts[y]) in m.hops)
+        if not planned:
+            kinds.add("unplanned_handoff")
+    # channel switch: consecutive contacts (the opening step and contact touchpoints) on different channels
+    contact_ch = [steps[i][2] or (m.tp[acts[i]]["channel"] if acts[i] in m.tp else None)
+                  for i in range(n) if i == 0 or acts[i] in m.contacts]
+    if any(a is not None and b is not None and a != b for a, b in zip(contact_ch, contact_ch[1:])):
+        kinds.add("channel_switch")
     certain, possible = set(kinds), set(kinds)
-    lo = np.concatenate([[0], np.cumsum([s[3] for s in steps])])
-    hi = np.concatenate([[0], np.cumsum([s[4] for s in steps])])
+    # earliest / latest time of every step since the case start
+    lo = np.cumsum([0] + [s[3] for s in steps[1:]]) if n else np.zeros(0)
+    hi = np.cumsum([0] + [s[4] for s in steps[1:]]) if n else np.zeros(0)
+    context, last = [], None
+    for a in acts:
+        last = m.stage(a) or last
+        context.append(last)
     sla_certain = sla_possible = False
     for frm, to, stage, within in m.sla:
-        spans = []
         if stage is None:
-            if frm not in seen or to not in seen:
+            if frm not in acts:
                 continue
-            f0, f1 = seen[frm][0], seen[frm][-1]
-            after = [p for p in seen[to] if p > f0]
-            if not after or seen[to][0] < f0:
-                sla_possible = True   # an endpoint out of order: ambiguous, never planted
-                continue
-            spans = [(f0, after[0]), (f0, seen[to][-1])]
-            if seen[to][-1] > f1:
-                spans.append((f1, seen[to][-1]))
+            f = acts.index(frm)
+            end = next((j for j in range(f + 1, n) if acts[j] == to), n - 1)
+            t_min, t_max = lo[end] - lo[f], hi[end] - hi[f]
         else:
-            idx = [i for i, a in enumerate(acts) if m.stage(a) == stage]
-            if not idx:
-                continue
-            spans = [(idx[0], idx[-1])]
-            if idx[-1] + 1 < len(acts):
-                spans.append((idx[0], idx[-1] + 1))
-        mins = [lo[j + 1] - lo[i + 1] for i, j in spans]
-        maxs = [hi[j + 1] - hi[i + 1] for i, j in spans]
-        if all(x > within for x in mins):
-            sla_certain = True
-        if any(x > within for x in maxs):
-            sla_possible = True
+            gaps = [j for j in range(1, n) if context[j - 1] == stage]
+            t_min = sum(steps[j][3] for j in gaps)
+            t_max = sum(steps[j][4] for j in gaps)
+        sla_certain |= t_min > within
+        sla_possible |= t_max > within
     if sla_certain:
         certain.add("sla_breach")
     if sla_possible:
@@ -408,7 +465,8 @@ def _plant(kind, steps, rng, m=_M):
         cands = [i for i in range(1, n - 1)
                  if acts[i] in m.tp and acts[i + 1] in m.tp and groups[i] == groups[i + 1]
                  and not any(m.tp[x]["optional"] or m.tp[x]["repeatable"] for x in acts[i:i + 2])
-                 and m.precedes(acts[i], acts[i + 1])]
+                 and m.precedes(acts[i], acts[i + 1])
+                 and not _has_reopen(acts[:i] + [acts[i + 1], acts[i]] + acts[i + 2:], m)]
         i = pick(cands)
         if i is None:
             return None
@@ -418,16 +476,17 @@ def _plant(kind, steps, rng, m=_M):
         new[i + 1] = (a[0],) + b[1:]
         return new, _dev(kind, b[0], f"'{b[0]}' before '{a[0]}'")
     if kind == "rework":
-        cands = [i for i in range(n) if acts[i] in m.tp and not m.tp[acts[i]]["repeatable"]]
+        cands = [i for i in range(n) if acts[i] in m.tp and not m.tp[acts[i]]["repeatable"]
+                 and acts[i] not in m.contacts and acts[i] not in m.resolution
+                 and not _has_reopen(acts[:i + 1] + acts[i:], m)]
         i = pick(cands)
         if i is None:
             return None
         a, g, ch, lo, hi = steps[i]
-        if i == 0:
-            lo, hi = 300, 3600
         return steps[:i + 1] + [(a, g, ch, lo, hi)] + steps[i + 1:], _dev(kind, a, f"'{a}' done again")
     if kind == "unplanned_step":
-        cands = [i for i in range(n - 1) if groups[i] == groups[i + 1] and groups[i] in _STAFFED]
+        res_at = min((j for j, a in enumerate(acts) if a in m.resolution), default=n)
+        cands = [i for i in range(min(n - 1, res_at)) if groups[i] == groups[i + 1]]
         i = pick(cands)
         if i is None:
             return None
@@ -450,17 +509,13 @@ def _plant(kind, steps, rng, m=_M):
         new[i] = (acts[i], team) + steps[i][2:]
         return new, _dev(kind, acts[i], f"'{acts[i]}' handled by {team} instead of {groups[i]}")
     if kind == "channel_switch":
-        front = [i for i in range(n) if m.actor(acts[i]) == C.FRONTSTAGE]
-        cands = [k for k in front[1:]
-                 if all(acts[j] not in m.tp or m.tp[acts[j]]["channel"] is None for j in front if j >= k)]
-        k = pick(cands)
-        if k is None:
+        cands = _recontact_candidates(tuple(steps), m)
+        c = pick(cands)
+        if c is None:
             return None
-        old = steps[k][2]
-        others = [c for c in _SWITCH_CHANNELS if c != old]
-        ch = others[int(rng.integers(len(others)))]
-        new = steps[:k] + [s[:2] + (ch,) + s[3:] for s in steps[k:]]
-        return new, _dev(kind, acts[k], f"{old} -> {ch} from '{acts[k]}' on")
+        k, ins, old = c
+        return (steps[:k] + [ins] + steps[k:],
+                _dev(kind, ins[0], f"{old} -> {ins[2]}: the customer comes back by '{ins[0]}'"))
     if kind == "sla_breach":
         options = []
         first = {}
@@ -471,9 +526,12 @@ def _plant(kind, steps, rng, m=_M):
                 label = f"{frm} -> {to} within {_fmt(within)}"
                 options += [(k, within, label) for k in range(first[frm] + 1, first[to] + 1)]
             elif stage is not None:
-                idx = [i for i, a in enumerate(acts) if m.stage(a) == stage]
+                context, last = [], None
+                for a in acts:
+                    last = m.stage(a) or last
+                    context.append(last)
                 label = f"stage {stage} within {_fmt(within)}"
-                options += [(k, within, label) for k in idx[1:] if k - 1 in idx]
+                options += [(k, within, label) for k in range(1, n) if context[k - 1] == stage]
         choice = pick(options)
         if choice is None:
             return None
@@ -490,6 +548,42 @@ def _plant(kind, steps, rng, m=_M):
             return None
         return steps[:c], _dev(kind, acts[c - 1], f"ends after '{acts[c - 1]}', goal not reached")
     raise AssertionError(kind)
+
+
+_RECONTACT_GAP = (60, 900)
+_RECONTACT_CACHE = {}
+
+
+def _recontact_candidates(steps, m=_M):
+    """Re-contacts that plant exactly one channel switch in ``steps`` (a tuple of steps).
+
+    A contact touchpoint of another channel than the previous contact, by the customer, inserted
+    after the first step and before the first resolution, in the team of the step before it; kept
+    when the template then shows exactly its former kinds plus ``channel_switch`` (the inserted
+    contact may be the ``from`` of an SLA rule that then runs to the case end, or sit beside a
+    team change: those are refused). Deterministic, so cached per template.
+    """
+    key = (id(m), steps)
+    if key in _RECONTACT_CACHE:
+        return _RECONTACT_CACHE[key]
+    steps = list(steps)
+    acts = [s[0] for s in steps]
+    n = len(steps)
+    before_c, before_p = _observed_kinds(steps, m)
+    want = (before_c | {"channel_switch"}, before_p | {"channel_switch"})
+    res_at = min((j for j, a in enumerate(acts) if a in m.resolution), default=n)
+    out = []
+    for k in range(1, res_at + 1):
+        prev = [steps[i][2] for i in range(k) if i == 0 or acts[i] in m.contacts][-1]
+        for a in sorted(m.contacts):
+            ch = m.tp[a]["channel"]
+            if ch == prev:
+                continue
+            ins = (a, steps[k - 1][1], ch) + _RECONTACT_GAP
+            if _observed_kinds(steps[:k] + [ins] + steps[k:], m) == want:
+                out.append((k, ins, prev))
+    _RECONTACT_CACHE[key] = out
+    return out
 
 
 def _fmt(seconds):
@@ -817,8 +911,33 @@ def generate_tickets(n_tickets=2000, *, random_state=0, deviation_rate=0.3, cust
     tmax = t0 + span + 30 * 86400 + int(duration.max()) * 3 + 5 * 86400
     g0, tz_off, ambiguous = _tz_grid(t0, tmax, timezone)
     start[primary] = _avoid_ambiguous(start, primary, ev_start, lengths, offset, g0, ambiguous)
-    start[rep] = start[parent[rep]] + duration[parent[rep]] + back_after
-    start[rep] = _avoid_ambiguous(start, rep, ev_start, lengths, offset, g0, ambiguous)
+
+    def place_repeats():
+        start[rep] = start[parent[rep]] + duration[parent[rep]] + back_after
+        start[rep] = _avoid_ambiguous(start, rep, ev_start, lengths, offset, g0, ambiguous)
+
+    place_repeats()
+    # a case without its goal that falls silent within the open window of the log's end is "still
+    # open" (censored), not dropped: move such drop-offs (with the customer's repeat tickets) whole
+    # weeks earlier, so that they end at least _OPEN_MARGIN before the last event of the log
+    dropped = ~t_goal[template]
+    week = 7 * 86400
+    for _ in range(5):
+        end = start + duration
+        cutoff = int(end.max()) - _OPEN_MARGIN
+        late = np.flatnonzero(dropped & (end > cutoff))
+        if not len(late):
+            break
+        family = np.where(parent[late] >= 0, parent[late], late)
+        need = np.zeros(n, dtype=np.int64)
+        np.maximum.at(need, family, -(-(end[late] - cutoff) // week) * week)
+        fam = np.flatnonzero(need)
+        fam = fam[start[fam] - need[fam] >= t0]
+        if not len(fam):
+            break
+        start[fam] -= need[fam]
+        start[fam] = _avoid_ambiguous(start, fam, ev_start, lengths, offset, g0, ambiguous)
+        place_repeats()
 
     # ---------------------------------------------------------------- ticket ids in time order
     perm = np.lexsort((np.arange(n), start))
