@@ -5,32 +5,21 @@ and returns a :class:`Conformance`: pm4py's fitness (token replay and alignments
 generalisation and simplicity, plus a deviations frame whose kinds are those of
 ``docs/ARCHITECTURE.md``:
 
-=====================  ==========================================================================
-kind                   how it is found (the observable definitions of ``docs/ARCHITECTURE.md``)
-=====================  ==========================================================================
-skipped_touchpoint     a touchpoint the case's path through the map requires is absent while a
-                       touchpoint the map puts after it is present (so not because it ended early)
-unplanned_step         an event whose activity is not a touchpoint of the map
-out_of_order           the first occurrences of two touchpoints come in an order the map forbids
-                       (or the case has two alternatives of one choice)
-rework                 a second occurrence of a touchpoint that is not repeatable
-unplanned_handoff      consecutive events change ``org:group`` where the map plans no change of team
-channel_switch         a frontstage event on another channel than the previous frontstage event,
-                       not planned by the map
-sla_breach             an SLA of the map is exceeded
-drop_off               the case ends without any goal activity
-=====================  ==========================================================================
+the kinds and their definitions are :data:`KIND_DEFINITIONS` (``docs/ARCHITECTURE.md``). The
+sequence of steps decides the structural kinds (skipped touchpoint, unplanned step, out of order,
+rework), so they are computed once per path *variant*; the kinds that depend on contacts,
+resolutions, teams, channels and times (repeat contact, channel switch, reopen, unplanned
+handoff, ping-pong, SLA breach, drop-off) come from the journey definitions
+(:mod:`journeymining.measure.definitions`), computed once per case by the engine. When one event
+carries several kinds, ``primary`` marks the first in :data:`PRECEDENCE` (one event, one pain point).
 
-The activity sequence of a case decides the first five kinds, so they are computed once per path
-*variant*. Alignments also run once per variant, in a process pool, each with a time budget: they
-give pm4py's alignment fitness and the evidence of every variant (its log moves and model moves,
-in ``Conformance.variants``). A variant whose alignment runs out of budget is listed there with
+Alignments run once per variant, in a process pool, each with a time budget: they give pm4py's
+alignment fitness and the evidence of every variant (its log moves and model moves, in
+``Conformance.variants``). A variant whose alignment runs out of budget is listed there with
 ``diagnosis == "fallback"`` (never dropped): its fitness is the token-replay fitness and its
 deviations come from the map's structure alone. (The kinds are not read off the alignment
 because an optimal alignment picks arbitrarily between equally cheap explanations, e.g. "skipped
-A" vs "B out of order" around a choice, or "skipped" for a case that simply ended.) Handoffs,
-channel switches and SLA breaches depend on the event attributes and are computed per event,
-vectorised.
+A" vs "B out of order" around a choice, or "skipped" for a case that simply ended.)
 
 Cost: the log is sorted once and turned into integer codes (the same preparation as
 :func:`journeymining.discovery.variant_table`). Everything the activity sequence decides (the
@@ -58,7 +47,8 @@ Examples
 >>> result.deviations[["case", "stage", "touchpoint", "kind"]]
   case    stage touchpoint                kind
 0    b  Resolve        Fix  skipped_touchpoint
-1    c  Contact       Open            drop_off
+>>> result.cases["outcome"].tolist()   # c's last event is the log's last: it may still go on
+['goal', 'goal', 'open']
 >>> round(result.fitness_alignments, 3)
 0.8
 """

@@ -161,9 +161,12 @@ def test_every_headline_figure_carries_its_definition(analysis):
         assert fig["definition"], key
         if fig["value"] is None:
             assert fig["text"] == "n/a" and fig["n/a because"], key
+    from markupsafe import escape
+
     html_text = result.index.read_text()
     for fig in summary["headline"].values():
-        assert fig["definition"] in html_text or "n/a, because" in html_text
+        shown = fig["definition"] if fig["value"] is not None else f"n/a, because {fig['n/a because']}"
+        assert str(escape(shown)) in html_text, fig["label"]
     assert summary["headline"]["fcr_rate"]["value"] is not None     # the map marks the contacts
 
 
