@@ -109,6 +109,8 @@ class QualityReport:
         Per input row: the number of events it produced.
     na_values : pandas.DataFrame
         Cells blanked by the mapping's ``source.na_values``: ``marker``, ``column``, ``cells``.
+    notes : tuple of str
+        What the reader repaired that is not about one row (e.g. a duplicated column name).
     """
 
     source: str
@@ -119,6 +121,7 @@ class QualityReport:
     row_outcome: np.ndarray
     row_events: np.ndarray
     na_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["marker", "column", "cells"]))
+    notes: tuple = ()
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -182,6 +185,8 @@ class QualityReport:
             per_marker = self.na_values.groupby("marker", sort=True)["cells"].sum()
             shown = ", ".join(f"{marker!r}: {int(n):,}" for marker, n in per_marker.items())
             lines.append(f"  na_values blanked {int(per_marker.sum()):,} cells ({shown})")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
         return "\n".join(lines)
 
     def _repr_html_(self):

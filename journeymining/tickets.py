@@ -108,6 +108,7 @@ def tickets_to_event_log(source, mapping, *, source_name=None) -> Conversion:
         source, format=src.get("format"), delimiter=src.get("delimiter"),
         encoding=src.get("encoding", "utf-8"), sheet=src.get("sheet"), skip_rows=src.get("skip_rows", 0),
     )
+    notes = _read_notes(raw, m, name)
     raw = raw.reset_index(drop=True)
     _check_columns(raw, m, name)
     work = _pseudonymized(raw, m)
@@ -139,13 +140,34 @@ def tickets_to_event_log(source, mapping, *, source_name=None) -> Conversion:
     report = QualityReport(
         source=name, shape=m.shape, n_rows=len(raw), issues=issues,
         quarantined=quarantined.reset_index(drop=True), row_outcome=outcome, row_events=row_events,
-        na_values=na_counts,
+        na_values=na_counts, notes=tuple(notes),
     )
     return Conversion(log=log, report=report, mapping=m)
 
 
 # ---------------------------------------------------------------------------------------------
 # checks shared by the three shapes
+
+def _read_notes(raw, m, name):
+    """What the reader repaired (renamed duplicate columns, XES events outside traces), as sentences.
+
+    A mapping that names a duplicated column is refused: it cannot say which of the two it means.
+    """
+    notes = []
+    used = {col for _, col in m.input_columns()}
+    for col, renamed in (raw.attrs.get("duplicate_columns") or {}).items():
+        if col in used:
+            raise MappingError(
+                f"{name}: the header holds {col!r} {len(renamed)} times (read as {renamed}) and the mapping "
+                f"{m.origin} names {col!r}, so it is not clear which one is meant. Rename the duplicates in "
+                f"the export, or name one of {renamed[1:]} in the mapping.")
+        notes.append(f"column {col!r} appears {len(renamed)} times in the header; read as {renamed} (not used "
+                     "by the mapping)")
+    outside = raw.attrs.get("outside_trace", 0)
+    if outside:
+        notes.append(f"{outside} XES <event> element(s) outside any <trace> (quarantined: they have no case)")
+    return notes
+
 
 def _check_columns(raw, m, name):
     present = [str(c) for c in raw.columns]
