@@ -265,13 +265,13 @@ def test_pseudonyms_are_stable_keyed_and_not_the_input(monkeypatch):
     mapping = {"case": {"id": "ticket", "customer": "customer"}, "activity": "status",
                "timestamp": {"column": "at"},
                "pseudonymize": {"columns": ["customer"], "key_env": "JM_TEST_KEY"}}
-    monkeypatch.setenv("JM_TEST_KEY", "secret-1")
+    monkeypatch.setenv("JM_TEST_KEY", "secret-1-0123456789abcdef")
     a = tickets_to_event_log(JOURNEYS, mapping).log
     b = tickets_to_event_log(JOURNEYS, mapping).log
     assert a[C.CUSTOMER].tolist() == b[C.CUSTOMER].tolist()
     assert not set(a[C.CUSTOMER].dropna()) & {"C1", "C2", "C3"}
     assert a.groupby(C.CUSTOMER)[C.TICKET].nunique().sort_values().tolist() == [1, 2, 3]
-    monkeypatch.setenv("JM_TEST_KEY", "secret-2")
+    monkeypatch.setenv("JM_TEST_KEY", "secret-2-0123456789abcdef")
     c = tickets_to_event_log(JOURNEYS, mapping).log
     assert not set(a[C.CUSTOMER].dropna()) & set(c[C.CUSTOMER].dropna())
     monkeypatch.delenv("JM_TEST_KEY")
@@ -283,7 +283,7 @@ def test_pseudonym_domains_separate_or_link_columns(tmp_path):
     frame = pd.DataFrame({"ticket": ["T1", "T2"], "status": ["New", "New"], "at": ["2024-03-01"] * 2,
                           "customer": ["Value 1", "Value 2"], "agent": ["Value 1", "Value 1"]})
     key = tmp_path / "key"
-    key.write_text("secret")
+    key.write_text("secret-0123456789abcdef")
     base = {"case": {"id": "ticket", "customer": "customer"}, "activity": "status", "resource": "agent",
             "timestamp": {"column": "at"}}
     apart = tickets_to_event_log(frame, {**base, "pseudonymize": {"columns": ["customer", "agent"],
