@@ -523,6 +523,7 @@ def _describe(error):
     msg = error["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
+    msg = re.sub(r" or instance of \w+", "", msg)
     if kind == "missing":
         return f"'{path}' is required.{accepted}"
     if kind.startswith("value_error") and msg.startswith(("case.", "pseudonymize.")):

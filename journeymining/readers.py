@@ -135,7 +135,8 @@ def _input_size(path):
                 return size
             fh.seek(-4, os.SEEK_END)
             isize = int.from_bytes(fh.read(4), "little")  # size mod 2**32: a lower bound
-        size = max(size, isize)
+        if isize <= size * 1032:  # deflate cannot do better; more means a truncated or odd file
+            size = max(size, isize)
     return size
 
 
