@@ -173,8 +173,8 @@ def _head(path, size):
         with _open_bytes(path) as fh:
             return fh.read(size)
     except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
-        raise InputFileError(f"{path} cannot be read ({type(exc).__name__}: {exc}). "
-                             "Is it really the format its extension says?") from None
+        raise InputFileError(f"{path} cannot be read ({type(exc).__name__}: {exc}). Is it truncated (copy it "
+                             "again), or not the format its extension says?") from None
 
 
 def _sniff_delimiter(path, encoding):

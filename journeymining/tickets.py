@@ -111,11 +111,13 @@ def tickets_to_event_log(source, mapping, *, source_name=None) -> Conversion:
     notes = _read_notes(raw, m, name)
     raw = raw.reset_index(drop=True)
     _check_columns(raw, m, name)
-    work = _pseudonymized(raw, m)
     ledger = Ledger(len(raw))
-    work, na_counts = _blank_na_values(work, m)
+    # markers and ids are checked on the values as read, then identifiers are pseudonymised (the
+    # ledger shows no raw value of a pseudonymised column)
+    work, na_counts = _blank_na_values(raw, m)
+    work = _check_ids(work, m, ledger)
+    work = _pseudonymized(work, m)
     work, m = _joined_activity(work, m)
-    _check_ids(work, m, ledger)
     step(f"converting {len(raw):,} rows ({m.shape} shape)")
     builder = {"events": _from_events, "updates": _from_updates, "wide": _from_wide}[m.shape]
     events = builder(work, m, ledger)
@@ -243,6 +245,8 @@ def _check_ids(frame, m, ledger):
     not declare in ``source.na_values`` is reported as ``placeholder_id`` (kept for the ticket id; for
     customer journeys it is quarantined: two unrelated ``NULL`` customers are never one journey).
     """
+    hidden = {c for c, _ in m.pseudonymize_columns}
+    copied = False
     for key, col in (("case.id", m.case_id), ("case.customer", m.customer)):
         if not col or col not in frame:
             continue
@@ -250,24 +254,33 @@ def _check_ids(frame, m, ledger):
         if pd.api.types.is_numeric_dtype(series.dtype):
             continue
         text = series.astype("str")
+
+        def shown(mask):
+            return "(pseudonymised)" if col in hidden else text[mask].map(ascii).to_numpy(dtype=object)
+
         invisible = text.str.contains(_INVISIBLE, regex=True).to_numpy(dtype=bool, na_value=False)
         if invisible.any():
-            rows = np.flatnonzero(invisible)
-            ledger.add(rows, column=col, check="invisible_characters",
-                       values=text[invisible].map(ascii).to_numpy(dtype=object), outcome="repaired",
-                       action="removed zero-width / no-break characters from the id")
+            ledger.add(np.flatnonzero(invisible), column=col, check="invisible_characters", values=shown(invisible),
+                       outcome="repaired", action="removed zero-width / no-break characters from the id")
+            if not copied:
+                frame, copied = frame.copy(), True
             frame[col] = series.where(~invisible, text.str.replace(_INVISIBLE, "", regex=True))
             text = frame[col].astype("str")
+        if key == "case.customer" or col in hidden:  # the case id's own spaces are reported by the shape
+            spaced = (text.str.strip() != text).to_numpy(dtype=bool, na_value=False) & \
+                (text.str.strip() != "").to_numpy(dtype=bool, na_value=False) & text.notna().to_numpy()
+            ledger.add(np.flatnonzero(spaced), column=col, check="whitespace", values=shown(spaced),
+                       outcome="repaired", action="stripped surrounding spaces")
         placeholder = text.str.strip().isin(ID_PLACEHOLDERS).to_numpy(dtype=bool, na_value=False)
         if placeholder.any():
             rows = np.flatnonzero(placeholder)
             if key == "case.customer" and m.notion == "customer":
-                ledger.add(rows, column=col, check="placeholder_id", values=text[placeholder].to_numpy(dtype=object),
-                           outcome="quarantined",
+                ledger.add(rows, column=col, check="placeholder_id", values=shown(placeholder), outcome="quarantined",
                            action="quarantined: a placeholder is no customer (add it to source.na_values)")
             else:
-                ledger.add(rows, column=col, check="placeholder_id", values=text[placeholder].to_numpy(dtype=object),
-                           outcome="kept", action="kept as an id; add it to source.na_values if it means 'none'")
+                ledger.add(rows, column=col, check="placeholder_id", values=shown(placeholder), outcome="kept",
+                           action="kept as an id; add it to source.na_values if it means 'none'")
+    return frame
 
 
 def _attributes_at(events, m):
