@@ -521,6 +521,7 @@ def read_xes(path) -> pd.DataFrame:
     the bad ones). Events outside any ``<trace>`` are kept as rows without a case (a conversion
     quarantines them); the frame's ``attrs["outside_trace"]`` counts them. Entities are never
     resolved, DTDs never loaded, and a document with a DOCTYPE is refused by the parser's own check.
+    The ``<classifier>`` elements the log declares are in ``attrs["classifiers"]`` ({name: [keys]}).
     """
     from lxml import etree
 
@@ -529,6 +530,7 @@ def read_xes(path) -> pd.DataFrame:
     records = []
     outside = 0
     checked = False
+    declared = {}
     try:
         with _open_bytes(path) as fh:
             context = etree.iterparse(
@@ -543,6 +545,9 @@ def read_xes(path) -> pd.DataFrame:
                         checked = True
                     if tag == "trace":
                         depth_trace += 1
+                    continue
+                if tag == "classifier" and depth_trace == 0:
+                    declared[elem.get("name", "")] = (elem.get("keys") or "").split()
                     continue
                 if tag == "event" and depth_trace == 0:
                     row = {}
@@ -588,6 +593,8 @@ def read_xes(path) -> pd.DataFrame:
         else:
             frame[C.TIMESTAMP] = frame[C.TIMESTAMP].astype("str")
     frame.attrs["outside_trace"] = outside
+    if declared:
+        frame.attrs["classifiers"] = declared
     return frame
 
 

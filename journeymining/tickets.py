@@ -165,6 +165,15 @@ def _read_notes(raw, m, name):
                 f"the export, or name one of {renamed[1:]} in the mapping.")
         notes.append(f"column {col!r} appears {len(renamed)} times in the header; read as {renamed} (not used "
                      "by the mapping)")
+    declared = raw.attrs.get("classifiers") or {}
+    chosen = list(m.activity_columns) or ([m.activity] if m.activity else [])
+    # ambiguous: a declared classifier refines the chosen activity (e.g. adds lifecycle:transition)
+    multi = {n: keys for n, keys in declared.items() if len(keys) > len(chosen) and set(chosen) < set(keys)}
+    if chosen and multi:
+        listed = "; ".join(f"{n!r}: [{', '.join(k)}]" for n, k in declared.items())
+        example = next(iter(multi.values()))
+        notes.append(f"the XES file declares the classifiers {listed}; the activity is {chosen}. To use one, write "
+                     f"activity: {{columns: [{', '.join(example)}], join: '+'}}")
     outside = raw.attrs.get("outside_trace", 0)
     if outside:
         notes.append(f"{outside} XES <event> element(s) outside any <trace> (quarantined: they have no case)")

@@ -210,6 +210,17 @@ def test_reader_repairs_are_reported_not_silent():
     assert conv.log["case:concept:name"].tolist() == ["C1", "C1", "C2"]
 
 
+def test_xes_classifiers_are_named_when_the_activity_ignores_them():
+    conv = tickets_to_event_log(BAD / "lifecycle.xes", BAD / "map_xes.yaml")
+    assert conv.report.notes == (
+        "the XES file declares the classifiers 'Activity': [concept:name]; 'Activity+Lifecycle': [concept:name, "
+        "lifecycle:transition]; the activity is ['concept:name']. To use one, write activity: {columns: "
+        "[concept:name, lifecycle:transition], join: '+'}",)
+    joined = tickets_to_event_log(BAD / "lifecycle.xes", BAD / "map_xes_lifecycle.yaml")
+    assert joined.report.notes == ()
+    assert joined.log["concept:name"].tolist() == ["Review+start", "Review+complete"]
+
+
 def test_no_message_echoes_a_broken_line():
     with pytest.raises(InputFileError, match="line 2") as info:
         tickets_to_event_log(BAD / "pii_bad_line.jsonl", GOOD_MAP)
