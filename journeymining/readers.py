@@ -264,7 +264,11 @@ def read_table(source, *, format=None, delimiter=None, encoding="utf-8", sheet=N
         return frame
     if fmt == "excel":
         try:
-            return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+            frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+            header = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, nrows=1,
+                                   dtype=object).iloc[0].tolist() if len(frame.columns) else []
+            _note_duplicates(frame, [str(h).strip() for h in header])
+            return frame
         except ValueError as exc:
             raise InputFileError(f"{path}: {exc}. Set 'source: {{sheet: <name>}}' to an existing sheet.") from None
         except Exception as exc:
@@ -341,11 +345,21 @@ def _read_csv(path, *, delimiter, encoding, skip_rows):
     if frame.empty:
         raise InputFileError(f"{path} has a header ({list(frame.columns)}) but no data rows. Re-export the tickets.")
     if duplicated:
-        # pandas reads the second 'status' as 'status.1': say so, so that nothing is renamed silently
+        _note_duplicates(frame, None, duplicated)
+    return frame
+
+
+def _note_duplicates(frame, header, duplicated=None):
+    """pandas reads a second 'status' as 'status.1': record it in ``frame.attrs`` so it is reported."""
+    if duplicated is None:
+        seen = {}
+        for position, name in enumerate(header, start=1):
+            seen.setdefault(name, []).append(position)
+        duplicated = {n: p for n, p in seen.items() if len(p) > 1}
+    if duplicated:
         names = [str(c) for c in frame.columns]
         frame.attrs["duplicate_columns"] = {
             n: [names[p - 1] for p in positions if p - 1 < len(names)] for n, positions in duplicated.items()}
-    return frame
 
 
 def _line_of_byte(path, exc):

@@ -77,6 +77,7 @@ REFUSED = [
     ("good.csv", BAD / "map_top_level_list.yaml", MappingError, ["map_top_level_list.yaml", "must be a dict"]),
     ("good.csv", BAD / "map_unknown_encoding.yaml", MappingError, ["source.encoding", "klingon-8"]),
     ("dup_header.csv", BAD / "map_dup_header.yaml", MappingError, ["dup_header.csv", "'status' 2 times", "status.1"]),
+    ("dup_header.xlsx", BAD / "map_dup_header.yaml", MappingError, ["dup_header.xlsx", "'status' 2 times"]),
     # issue 9: inputs that used to give tracebacks
     ("truncated.jsonl.gz", GOOD_MAP, InputFileError, ["truncated.jsonl.gz", "truncated"]),
     ("latin1_byte.jsonl", GOOD_MAP, InputFileError, ["latin1_byte.jsonl", "line 2", "utf-8", "encoding: latin-1"]),
