@@ -682,13 +682,19 @@ def load_mapping(mapping) -> Mapping:
             raise MappingError(f"Mapping file {origin} does not exist. Check the path (cwd: {os.getcwd()}).")
         if path.is_dir():
             raise MappingError(f"Mapping {origin} is a folder; give the mapping's .yaml file.")
-        mapping = _read_yaml(path, origin)
+        try:
+            mapping = _read_yaml(path, origin)
+        except RecursionError:
+            raise MappingError(f"Mapping file {origin} is nested too deeply to be a mapping (brackets or "
+                               "indentation thousands of levels deep). Check that it is the mapping file.") from None
     if not isinstance(mapping, dict):
         raise MappingError(f"{origin}: a mapping must be a dict (YAML mapping), got {type(mapping).__name__}.")
     try:
         spec = MappingSpec.model_validate(mapping)
     except ValidationError as exc:
         _raise_schema_error(exc, origin)
+    except RecursionError:
+        raise MappingError(f"{origin}: the mapping is nested too deeply to be a mapping.") from None
     return _build(spec, origin)
 
 

@@ -75,6 +75,10 @@ def test_yaml_files_are_utf8_small_and_without_alias_bombs(tmp_path):
         load_mapping(big)
     with pytest.raises(MappingError, match="is a folder"):
         load_mapping(tmp_path)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("case: t\nactivity: s\ntimestamp: at\nname: " + "[" * 20000 + "]" * 20000 + "\n")
+    with pytest.raises(MappingError, match="deep.yaml is nested too deeply"):
+        load_mapping(deep)
     small = tmp_path / "aliases.yaml"  # a few aliases are fine
     small.write_text("name: &tz Europe/Rome\ncase: t\nactivity: s\ntimestamp: {column: at, timezone: *tz}\n")
     assert load_mapping(small).timezone == "Europe/Rome"

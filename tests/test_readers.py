@@ -139,6 +139,9 @@ def test_parse_xml_safely_reads_plain_xml_and_names_syntax_errors(tmp_path):
     assert root.tag.endswith("definitions") and root[0].get("id") == "p"
     with pytest.raises(InputFileError, match=r"<bytes> is not well-formed XML \(line 1"):
         parse_xml_safely(b"<a><b></a>")
+    (tmp_path / "broken.bpmn").write_text("<definitions><process></definitions>")
+    with pytest.raises(InputFileError, match=r"broken.bpmn is not well-formed XML \(line 1"):
+        parse_xml_safely(tmp_path / "broken.bpmn")
     system = b'<!DOCTYPE a SYSTEM "file:///etc/passwd"><a/>'
     with pytest.raises(InputFileError, match="DOCTYPE"):
         parse_xml_safely(system)
@@ -160,6 +163,9 @@ def test_decompressed_size_is_limited(tmp_path, monkeypatch):
         read_table(path)
     monkeypatch.setenv("JOURNEYMINING_MAX_INPUT_BYTES", "lots")
     with pytest.raises(InputFileError, match="JOURNEYMINING_MAX_INPUT_BYTES is 'lots'"):
+        read_table(path)
+    monkeypatch.setenv("JOURNEYMINING_MAX_INPUT_BYTES", "0")
+    with pytest.raises(InputFileError, match="must be a positive number of bytes"):
         read_table(path)
     monkeypatch.setenv("JOURNEYMINING_MAX_INPUT_BYTES", "100000")
     assert len(read_table(path)) == 1000

@@ -424,6 +424,23 @@ def test_pseudonyms_are_stable_keyed_and_not_the_input(monkeypatch):
         tickets_to_event_log(JOURNEYS, mapping)
 
 
+def test_short_or_blank_pseudonymisation_keys_are_refused(tmp_path, monkeypatch):
+    mapping = {"case": {"id": "ticket", "customer": "customer"}, "activity": "status", "timestamp": {"column": "at"},
+               "pseudonymize": {"columns": ["customer"], "key_file": str(tmp_path / "key")}}
+    (tmp_path / "key").write_text("fifteen-bytes!!")
+    with pytest.raises(MappingError, match=r"key file .* is 15 bytes; at least 16 are needed"):
+        tickets_to_event_log(JOURNEYS, mapping)
+    (tmp_path / "key").write_text("sixteen-bytes!!!")
+    assert len(tickets_to_event_log(JOURNEYS, mapping).log) == 10  # all 10 rows of JOURNEYS
+    monkeypatch.setenv("JM_TEST_KEY", "\t" * 32)
+    with pytest.raises(MappingError, match="'JM_TEST_KEY' is only whitespace"):
+        tickets_to_event_log(JOURNEYS, {**mapping, "pseudonymize": {"columns": ["customer"], "key_env": "JM_TEST_KEY"}})
+    (tmp_path / "key").write_text("secret-key-abcdefghij")
+    quarantined = tickets_to_event_log(JOURNEYS, {**mapping, "case": {"id": "ticket", "customer": "customer",
+                                                                      "notion": "customer"}}).report.quarantined
+    assert quarantined["row"].tolist() == [9]  # T8 has no customer; its row carries no raw value either way
+
+
 def test_pseudonym_domains_separate_or_link_columns(tmp_path):
     frame = pd.DataFrame({"ticket": ["T1", "T2"], "status": ["New", "New"], "at": ["2024-03-01"] * 2,
                           "customer": ["Value 1", "Value 2"], "agent": ["Value 1", "Value 1"]})
