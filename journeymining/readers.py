@@ -325,7 +325,7 @@ def _read_csv(path, *, delimiter, encoding, skip_rows):
     except UnicodeDecodeError as exc:
         line = _line_of_byte(path, exc)
         raise InputFileError(
-            f"{path} is not valid {encoding}{line} (bytes {exc.object[exc.start:exc.start + 8]!r}). "
+            f"{path} is not valid {encoding}{line} (byte {exc.object[exc.start:exc.start + 1]!r}). "
             "Set 'source: {encoding: latin-1}' (or cp1252, utf-16) in the mapping to the file's encoding."
         ) from None
     except pd.errors.ParserError as exc:
