@@ -33,23 +33,27 @@ def _write_log(log, path):
 
 
 def cmd_convert(args):
-    """Convert a ticket export with a mapping; write the log, the rejected rows and the issues."""
+    """Convert a ticket export with a mapping; write the log, the rejected rows and the issues.
+
+    Every file is written to a temporary name and renamed; an --out that is the input, or whose
+    sidecars would overwrite the log, the input or a user's file, is refused before anything is read.
+    """
+    from .outputs import check_convert_outputs, safe_csv
     from .tickets import tickets_to_event_log
 
+    out = Path(args.out)
+    sidecars = check_convert_outputs([args.tickets, args.mapping], out)
     conv = tickets_to_event_log(args.tickets, args.mapping)
     if conv.log.empty:
         print(conv.report, file=sys.stderr)
         raise JourneyMiningError(
             f"no row of {args.tickets} could be converted ({conv.report.n_rows:,} rows read, all quarantined; "
             "reasons above). Check the mapping's timestamp format, activities.allowed and column choices.")
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     _write_log(conv.log, out)
-    stem = out.name.split(".")[0]
-    rejected = out.with_name(f"{stem}.rejected.csv")
-    issues = out.with_name(f"{stem}.quality.csv")
-    conv.report.quarantined.to_csv(rejected, index=False)
-    conv.report.issues.to_csv(issues, index=False)
+    rejected, issues = sidecars["rejected"], sidecars["quality"]
+    safe_csv(conv.report.quarantined, rejected)
+    safe_csv(conv.report.issues, issues)
     print(conv.report)
     print(f"wrote {out} ({len(conv.log):,} events, {conv.log['case:concept:name'].nunique():,} cases)")
     print(f"wrote {rejected} ({len(conv.report.quarantined):,} quarantined rows, with reasons)")

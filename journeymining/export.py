@@ -30,6 +30,7 @@ import pandas as pd
 from . import _columns as C
 from ._eventlog import check_log, sort_log
 from .errors import EventLogError
+from .outputs import atomic_path, neutralize_formulas
 
 __all__ = ["write_xes", "write_csv", "write_parquet", "write_ocel2", "OCEL_FORMATS"]
 
@@ -109,9 +110,9 @@ def write_xes(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
 
     parameters = {"show_progress_bar": False, "case_id_key": C.CASE,
                   "compress": path.name.lower().endswith(".gz")}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), atomic_path(path) as part:
         warnings.simplefilter("ignore")
-        xes_exporter.apply(ordered, str(path), variant=xes_exporter.Variants.LINE_BY_LINE,
+        xes_exporter.apply(ordered, str(part), variant=xes_exporter.Variants.LINE_BY_LINE,
                            parameters=parameters)
     return path
 
@@ -119,6 +120,10 @@ def write_xes(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
 def write_csv(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
               timestamp_key=C.TIMESTAMP) -> Path:
     """Write the log as UTF-8 CSV (comma separated, timestamps ISO 8601 with their UTC offset).
+
+    Text cells starting with ``= + - @`` are written with a leading ``'`` so that spreadsheet
+    programs do not run them as formulas (:func:`journeymining.outputs.neutralize_formulas`); the
+    file is written to a temporary name and renamed, so a killed run never leaves half a log.
 
     Read it back with ``journeymining.read_event_log(path)`` or ``pandas.read_csv`` followed by
     ``pd.to_datetime(..., utc=True)``.
@@ -143,7 +148,8 @@ def write_csv(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     """
     ordered = _checked(log, case_id_key, activity_key, timestamp_key, "write_csv")
     path = _path(path)
-    ordered.to_csv(path, index=False, encoding="utf-8")
+    with atomic_path(path) as part:
+        neutralize_formulas(ordered).to_csv(part, index=False, encoding="utf-8")
     return path
 
 
@@ -184,7 +190,8 @@ def write_parquet(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     """
     ordered = _checked(log, case_id_key, activity_key, timestamp_key, "write_parquet")
     path = _path(path)
-    ordered.to_parquet(path, index=False)
+    with atomic_path(path) as part:
+        ordered.to_parquet(part, index=False)
     return path
 
 
@@ -315,12 +322,12 @@ def write_ocel2(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     from pm4py.objects.ocel.obj import OCEL
 
     ocel = OCEL(events, objects, relations, o2o=o2o)
-    if path.exists() and fmt == "sqlite":
-        path.unlink()  # the SQLite writer appends to an existing database
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), atomic_path(path) as part:
         warnings.simplefilter("ignore")
+        if fmt == "sqlite":
+            part.unlink()  # the SQLite writer appends to an existing database
         {"json": pm4py.write_ocel2_json, "sqlite": pm4py.write_ocel2_sqlite,
-         "xml": pm4py.write_ocel2_xml}[fmt](ocel, str(path))
+         "xml": pm4py.write_ocel2_xml}[fmt](ocel, str(part))
     return path
 
 

@@ -22,12 +22,12 @@ def load_key(*, key_env=None, key_file=None) -> bytes:
     Raises
     ------
     MappingError
-        When neither source holds a key.
+        When neither source holds a key, or the key is shorter than 16 bytes or only whitespace.
     """
     if key_env:
         value = os.environ.get(key_env, "")
         if value:
-            return value.encode("utf-8")
+            return _strong(value.encode("utf-8"), f"the environment variable {key_env!r}")
         if not key_file:
             raise MappingError(
                 f"pseudonymize.key_env names the environment variable {key_env!r}, which is not set or "
@@ -41,8 +41,25 @@ def load_key(*, key_env=None, key_file=None) -> bytes:
         value = path.read_bytes().strip()
         if not value:
             raise MappingError(f"pseudonymize.key_file {key_file!r} is empty. Write a secret key into it.")
-        return value
+        return _strong(value, f"the key file {key_file!r}")
     raise MappingError("pseudonymize needs key_env or key_file.")
+
+
+#: shortest key accepted: a short key is found by guessing from one known (value, pseudonym) pair
+MIN_KEY_BYTES = 16
+
+
+def _strong(value, where):
+    """Refuse keys shorter than MIN_KEY_BYTES or made of spaces only (the key itself is never shown)."""
+    if not value.strip():
+        raise MappingError(f"The pseudonymisation key in {where} is only whitespace. Use a random secret, e.g. "
+                           "openssl rand -hex 32.")
+    if len(value) < MIN_KEY_BYTES:
+        raise MappingError(
+            f"The pseudonymisation key in {where} is {len(value)} bytes; at least {MIN_KEY_BYTES} are needed "
+            "(a short key can be guessed from one known value and its pseudonym). Use a random secret, e.g. "
+            "openssl rand -hex 32.")
+    return value
 
 
 def pseudonymize(values: pd.Series, key: bytes, *, domain="", length=16) -> pd.Series:

@@ -6,7 +6,7 @@ Modelled on pandera's ``failure_cases``: problems that are not fatal are rows of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ CHECKS = {
     "case_attribute_varies": "a case attribute changes inside the case",
     "not_a_number": "a numeric attribute (e.g. csat) holds text",
     "no_event_timestamps": "a one-row-per-ticket row has no usable timestamp at all",
+    "placeholder_id": "an id is a placeholder such as NULL, N/A or ? (declare it in source.na_values)",
+    "invisible_characters": "an id holds zero-width or no-break characters (removed)",
+    "outside_trace": "an XES <event> outside any <trace>: it belongs to no case",
 }
 
 
@@ -104,6 +107,10 @@ class QualityReport:
         Per input row: 0 kept, 1 repaired, 2 quarantined.
     row_events : numpy.ndarray
         Per input row: the number of events it produced.
+    na_values : pandas.DataFrame
+        Cells blanked by the mapping's ``source.na_values``: ``marker``, ``column``, ``cells``.
+    notes : tuple of str
+        What the reader repaired that is not about one row (e.g. a duplicated column name).
     """
 
     source: str
@@ -113,6 +120,8 @@ class QualityReport:
     quarantined: pd.DataFrame
     row_outcome: np.ndarray
     row_events: np.ndarray
+    na_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["marker", "column", "cells"]))
+    notes: tuple = ()
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -172,6 +181,12 @@ class QualityReport:
             lines.append(f"  {outcome:<12}{s.at[outcome, 'rows']:>10,} rows")
         for _, c in self.checks.iterrows():
             lines.append(f"    {c['check']:<24} {c['outcome']:<12}{c['rows']:>8,} rows (e.g. rows {c['first_rows']})")
+        if len(self.na_values):
+            per_marker = self.na_values.groupby("marker", sort=True)["cells"].sum()
+            shown = ", ".join(f"{marker!r}: {int(n):,}" for marker, n in per_marker.items())
+            lines.append(f"  na_values blanked {int(per_marker.sum()):,} cells ({shown})")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
         return "\n".join(lines)
 
     def _repr_html_(self):

@@ -55,11 +55,117 @@ def _check_path(path):
     return path
 
 
+#: default limit of the decompressed size of a ``.gz`` input (override: JOURNEYMINING_MAX_INPUT_BYTES)
+DEFAULT_MAX_INPUT_BYTES = 8 << 30
+#: peak memory of a conversion per byte of (decompressed) input, measured on CSV exports
+MEMORY_PER_INPUT_BYTE = 7
+
+
+def max_input_bytes():
+    """The decompressed-size limit of inputs: env ``JOURNEYMINING_MAX_INPUT_BYTES`` or 8 GiB."""
+    value = os.environ.get("JOURNEYMINING_MAX_INPUT_BYTES", "").strip()
+    if not value:
+        return DEFAULT_MAX_INPUT_BYTES
+    try:
+        limit = int(float(value))
+    except ValueError:
+        raise InputFileError(f"JOURNEYMINING_MAX_INPUT_BYTES is {value!r}; set it to a number of bytes, "
+                             "e.g. 8589934592 for 8 GiB.") from None
+    if limit <= 0:
+        raise InputFileError(f"JOURNEYMINING_MAX_INPUT_BYTES is {value!r}; it must be a positive number of bytes.")
+    return limit
+
+
+class _Limited(io.RawIOBase):
+    """A read-only stream that refuses to give more than ``limit`` bytes (decompression bombs)."""
+
+    def __init__(self, raw, limit, path):
+        self._raw, self._limit, self._path, self._seen = raw, limit, path, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self._raw.read(len(buffer))
+        self._seen += len(data)
+        if self._seen > self._limit:
+            raise InputFileError(
+                f"{self._path} decompresses to more than {self._limit:,} bytes (JOURNEYMINING_MAX_INPUT_BYTES). "
+                "If the export is really that large, raise the limit (and check the memory: about "
+                f"{MEMORY_PER_INPUT_BYTE} bytes per input byte), or split the export.")
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self):
+        self._raw.close()
+        super().close()
+
+
 def _open_bytes(path):
     path = Path(path)
     if path.suffix.lower() in (".gz", ".gzip"):
-        return gzip.open(path, "rb")
+        return io.BufferedReader(_Limited(gzip.open(path, "rb"), max_input_bytes(), path), buffer_size=1 << 16)
     return open(path, "rb")
+
+
+def _available_memory():
+    """Bytes of memory available (env JOURNEYMINING_MEMORY_BYTES, /proc/meminfo, or unknown: None)."""
+    value = os.environ.get("JOURNEYMINING_MEMORY_BYTES", "").strip()
+    if value:
+        try:
+            return int(float(value))
+        except ValueError:
+            return None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _input_size(path):
+    """The (decompressed, when the gzip trailer says so) size of an input file in bytes."""
+    size = path.stat().st_size
+    if path.suffix.lower() in (".gz", ".gzip") and size >= 18:
+        with open(path, "rb") as fh:
+            if fh.read(2) != b"\x1f\x8b":
+                return size
+            fh.seek(-4, os.SEEK_END)
+            isize = int.from_bytes(fh.read(4), "little")  # size mod 2**32: a lower bound
+        if isize <= size * 1032:  # deflate cannot do better; more means a truncated or odd file
+            size = max(size, isize)
+    return size
+
+
+def check_fits_in_memory(path):
+    """Refuse an input that cannot fit in memory, from its size, before reading it.
+
+    A conversion needs about :data:`MEMORY_PER_INPUT_BYTE` bytes of memory per input byte; the
+    input is refused when that exceeds the available memory, or when its decompressed size exceeds
+    :func:`max_input_bytes`.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file, its size, the estimate, the memory available and the fix.
+    """
+    path = Path(path)
+    size = _input_size(path)
+    limit = max_input_bytes()
+    if size > limit:
+        raise InputFileError(
+            f"{path} holds {size:,} bytes, more than the input limit of {limit:,} (JOURNEYMINING_MAX_INPUT_BYTES). "
+            "Raise the limit if the machine has the memory, or split the export.")
+    available = _available_memory()
+    need = size * MEMORY_PER_INPUT_BYTE
+    if available is not None and need > available:
+        raise InputFileError(
+            f"{path} ({size / 2**30:.2f} GiB) needs about {need / 2**30:.1f} GiB of memory to convert, but "
+            f"{available / 2**30:.1f} GiB are available. Split the export (e.g. by month), convert it on a larger "
+            "machine, or set JOURNEYMINING_MEMORY_BYTES if the estimate is wrong.")
 
 
 def _head(path, size):
@@ -67,8 +173,8 @@ def _head(path, size):
         with _open_bytes(path) as fh:
             return fh.read(size)
     except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
-        raise InputFileError(f"{path} cannot be read ({type(exc).__name__}: {exc}). "
-                             "Is it really the format its extension says?") from None
+        raise InputFileError(f"{path} cannot be read ({type(exc).__name__}: {exc}). Is it truncated (copy it "
+                             "again), or not the format its extension says?") from None
 
 
 def _sniff_delimiter(path, encoding):
@@ -133,6 +239,7 @@ def read_table(source, *, format=None, delimiter=None, encoding="utf-8", sheet=N
     if isinstance(source, pd.DataFrame):
         return source.copy()
     path = _check_path(source)
+    check_fits_in_memory(path)
     fmt = format or detect_format(path)
     content, what = _content_kind(path)
     gzipped = str(path).lower().endswith((".gz", ".gzip"))
@@ -149,13 +256,19 @@ def read_table(source, *, format=None, delimiter=None, encoding="utf-8", sheet=N
         return _read_jsonl(path, encoding=encoding)
     if fmt == "parquet":
         try:
-            return pd.read_parquet(path)
+            frame = pd.read_parquet(path)
         except Exception as exc:
             raise InputFileError(f"{path} is not a readable Parquet file ({type(exc).__name__}: {exc}). "
                                  "Re-export it, or name the real format in 'source: {format: ...}'.") from None
+        _refuse_nested(frame, path)
+        return frame
     if fmt == "excel":
         try:
-            return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+            frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+            header = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, nrows=1,
+                                   dtype=object).iloc[0].tolist() if len(frame.columns) else []
+            _note_duplicates(frame, [str(h).strip() for h in header])
+            return frame
         except ValueError as exc:
             raise InputFileError(f"{path}: {exc}. Set 'source: {{sheet: <name>}}' to an existing sheet.") from None
         except Exception as exc:
@@ -165,17 +278,54 @@ def read_table(source, *, format=None, delimiter=None, encoding="utf-8", sheet=N
     raise InputFileError(f"{path}: unsupported format {fmt!r}; use csv, parquet, excel, jsonl or xes.")
 
 
+def _refuse_nested(frame, path):
+    """Parquet struct / list / map columns cannot be ticket fields: name them and the fix."""
+    nested = []
+    for col in frame.columns:
+        if frame[col].dtype != object:
+            continue
+        sample = frame[col].dropna().head(1000)
+        if sample.map(lambda v: isinstance(v, (dict, list, tuple, set)) or hasattr(v, "__array__")).any():
+            nested.append(str(col))
+    if nested:
+        raise InputFileError(
+            f"{path}: column(s) {nested} hold nested values (struct, list or map), which cannot be ticket fields. "
+            "Flatten them when exporting (e.g. one column per struct field, lists as text), or drop them.")
+
+
+def _check_header(path, delimiter, encoding, skip_rows):
+    """Column names the header holds more than once, with their 1-based positions."""
+    try:
+        with _open_bytes(path) as fh:
+            text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+            reader = csv.reader(text, delimiter=delimiter)
+            header = None
+            for number, header in enumerate(reader):
+                if number >= skip_rows:
+                    break
+    except (OSError, EOFError, csv.Error, LookupError):
+        return {}
+    if not header:
+        return {}
+    seen = {}
+    for position, name in enumerate(header, start=1):
+        seen.setdefault(name.strip(), []).append(position)
+    return {n: p for n, p in seen.items() if len(p) > 1}
+
+
 def _read_csv(path, *, delimiter, encoding, skip_rows):
     delimiter = delimiter or _sniff_delimiter(path, encoding)
+    duplicated = _check_header(path, delimiter, encoding, skip_rows)
     try:
-        frame = pd.read_csv(
-            path, sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False,
-            skiprows=skip_rows, on_bad_lines="error", engine="c", low_memory=False,
-        )
+        with _open_bytes(path) as fh:
+            frame = pd.read_csv(
+                fh, sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False,
+                skiprows=skip_rows, on_bad_lines="error", engine="c", low_memory=False,
+            )
     except UnicodeDecodeError as exc:
         line = _line_of_byte(path, exc)
         raise InputFileError(
-            f"{path} is not valid {encoding}{line} (bytes {exc.object[exc.start:exc.start + 8]!r}). "
+            f"{path} is not valid {encoding}{line} (byte {exc.object[exc.start:exc.start + 1]!r}). "
             "Set 'source: {encoding: latin-1}' (or cp1252, utf-16) in the mapping to the file's encoding."
         ) from None
     except pd.errors.ParserError as exc:
@@ -194,7 +344,22 @@ def _read_csv(path, *, delimiter, encoding, skip_rows):
         )
     if frame.empty:
         raise InputFileError(f"{path} has a header ({list(frame.columns)}) but no data rows. Re-export the tickets.")
+    if duplicated:
+        _note_duplicates(frame, None, duplicated)
     return frame
+
+
+def _note_duplicates(frame, header, duplicated=None):
+    """pandas reads a second 'status' as 'status.1': record it in ``frame.attrs`` so it is reported."""
+    if duplicated is None:
+        seen = {}
+        for position, name in enumerate(header, start=1):
+            seen.setdefault(name, []).append(position)
+        duplicated = {n: p for n, p in seen.items() if len(p) > 1}
+    if duplicated:
+        names = [str(c) for c in frame.columns]
+        frame.attrs["duplicate_columns"] = {
+            n: [names[p - 1] for p in positions if p - 1 < len(names)] for n, positions in duplicated.items()}
 
 
 def _line_of_byte(path, exc):
@@ -214,27 +379,65 @@ def _line_of_byte(path, exc):
 def _read_jsonl(path, *, encoding):
     import json
 
+    def unique_keys(pairs):
+        keys = [k for k, _ in pairs]
+        dups = sorted({k for k in keys if keys.count(k) > 1})
+        if dups:
+            raise _DuplicateKeys(dups)
+        return dict(pairs)
+
     rows = []
-    with _open_bytes(path) as fh:
-        for number, raw in enumerate(io.TextIOWrapper(fh, encoding=encoding, errors="strict"), start=1):
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise InputFileError(
-                    f"{path}, line {number}: not valid JSON ({exc.msg} at column {exc.colno}): "
-                    f"{raw[:60]!r}. Each line must be one JSON object."
-                ) from None
-            except UnicodeDecodeError:
-                raise InputFileError(f"{path}, line {number}: not valid {encoding}; set source.encoding.") from None
-            if not isinstance(value, dict):
-                raise InputFileError(f"{path}, line {number}: a JSON {type(value).__name__}, not an object.")
-            rows.append(value)
+    number = 0
+    try:
+        with _open_bytes(path) as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    line = raw.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    raise InputFileError(
+                        f"{path}, line {number}: not valid {encoding} (byte {exc.object[exc.start:exc.start + 1]!r} "
+                        f"at byte {exc.start + 1} of the line). Set 'source: {{encoding: latin-1}}' (or the file's "
+                        "encoding) in the mapping, or re-export as UTF-8.") from None
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line, object_pairs_hook=unique_keys)
+                except json.JSONDecodeError as exc:
+                    # the line itself is not shown: it may hold personal data that is pseudonymised later
+                    raise InputFileError(
+                        f"{path}, line {number}: not valid JSON ({exc.msg} at column {exc.colno}). "
+                        "Each line must be one JSON object; fix or remove that line."
+                    ) from None
+                except _DuplicateKeys as exc:
+                    raise InputFileError(
+                        f"{path}, line {number}: the key(s) {exc.keys} appear twice in one object; the second "
+                        "value would silently replace the first. Fix the export so each key appears once."
+                    ) from None
+                if not isinstance(value, dict):
+                    raise InputFileError(f"{path}, line {number}: a JSON {type(value).__name__}, not an object. "
+                                         "Each line must be one JSON object.")
+                rows.append(value)
+    except (OSError, EOFError) as exc:  # a truncated .gz ends in EOFError, a corrupt one in BadGzipFile
+        raise InputFileError(
+            f"{path} cannot be read past line {number} ({type(exc).__name__}: {exc}); the file looks truncated "
+            "or corrupt. Copy or export it again.") from None
+    except LookupError:
+        raise InputFileError(f"{path}: unknown encoding {encoding!r}; use e.g. utf-8 or latin-1.") from None
     if not rows:
         raise InputFileError(f"{path} holds no JSON objects.")
     frame = pd.DataFrame.from_records(rows)
+    nested = [str(c) for c in frame.columns
+              if frame[c].map(lambda v: isinstance(v, (dict, list))).any()]
+    if nested:
+        raise InputFileError(f"{path}: key(s) {nested} hold nested objects or lists, which cannot be ticket "
+                             "fields. Flatten them in the export (one key per field).")
     return frame.astype(object).where(frame.notna(), None).map(lambda v: "" if v is None else str(v))
+
+
+class _DuplicateKeys(Exception):
+    def __init__(self, keys):
+        super().__init__(keys)
+        self.keys = keys
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,59 +446,185 @@ def _read_jsonl(path, *, encoding):
 _XES_TYPES = {"string", "date", "int", "float", "boolean", "id"}
 
 
+_DOCTYPE_MESSAGE = ("{path} declares a DOCTYPE or XML entities. journeymining never resolves entities or loads "
+                    "DTDs (they can read local files or the network). Remove the <!DOCTYPE ...> block.")
+
+
 def _refuse_entities(path):
+    """A quick look at the first bytes; the parser's own DOCTYPE check (:func:`_refuse_doctype`) decides."""
     head = _head(path, 1 << 20)
     upper = head.upper()
     if b"<!ENTITY" in upper or b"<!DOCTYPE" in upper:
-        raise InputFileError(
-            f"{path} declares a DOCTYPE or XML entities. journeymining never resolves entities or loads "
-            "DTDs (they can read local files or the network). Remove the <!DOCTYPE ...> block."
-        )
+        raise InputFileError(_DOCTYPE_MESSAGE.format(path=path))
+
+
+def _refuse_doctype(tree, path):
+    """Refuse a document whose parser saw a DOCTYPE (any encoding, anywhere before the root)."""
+    info = tree.docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None \
+            or info.system_url or info.public_id:
+        raise InputFileError(_DOCTYPE_MESSAGE.format(path=path))
+
+
+def _safe_parser_options():
+    return {"resolve_entities": False, "load_dtd": False, "no_network": True, "dtd_validation": False}
+
+
+def parse_xml_safely(source, *, name=None):
+    """Parse an XML file or bytes with DTDs and entities refused by the parser itself.
+
+    The parser never resolves entities, loads DTDs or touches the network; a document declaring a
+    DOCTYPE (in any encoding, after any comment) is refused. Use it for every XML input (XES,
+    BPMN, OCEL XML).
+
+    Parameters
+    ----------
+    source : str, path or bytes
+        The file, or the document itself.
+    name : str, optional
+        Name used in messages (default: the path, or ``<bytes>``).
+
+    Returns
+    -------
+    lxml.etree._Element
+        The root element.
+
+    Raises
+    ------
+    InputFileError
+        Not well-formed, unreadable, or declaring a DOCTYPE / entities.
+
+    Examples
+    --------
+    >>> parse_xml_safely(b"<definitions><process id='p'/></definitions>").tag
+    'definitions'
+    >>> parse_xml_safely(b'<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>')
+    Traceback (most recent call last):
+    ...
+    journeymining.errors.InputFileError: <bytes> declares a DOCTYPE or XML entities. journeymining never resolves entities or loads DTDs (they can read local files or the network). Remove the <!DOCTYPE ...> block.
+    """
+    from lxml import etree
+
+    parser = etree.XMLParser(huge_tree=False, remove_comments=True, **_safe_parser_options())
+    if isinstance(source, (bytes, bytearray)):
+        name = name or "<bytes>"
+        try:
+            root = etree.fromstring(bytes(source), parser)
+        except etree.XMLSyntaxError as exc:
+            raise InputFileError(f"{name} is not well-formed XML (line {exc.lineno}: {exc.msg}).") from None
+        _refuse_doctype(root.getroottree(), name)
+        return root
+    path = _check_path(source)
+    name = name or str(path)
+    try:
+        with _open_bytes(path) as fh:
+            tree = etree.parse(fh, parser)
+    except etree.XMLSyntaxError as exc:
+        raise InputFileError(f"{name} is not well-formed XML (line {exc.lineno}: {exc.msg}).") from None
+    except (OSError, EOFError) as exc:
+        raise InputFileError(f"{name} cannot be read ({type(exc).__name__}: {exc}).") from None
+    _refuse_doctype(tree, name)
+    return tree.getroot()
 
 
 def read_xes(path) -> pd.DataFrame:
     """Read an XES file (``.xes`` or ``.xes.gz``) into an event log DataFrame.
 
     Trace attributes become ``case:<key>`` columns, event attributes keep their keys; dates are
-    parsed to UTC. Entities are never resolved and DTDs never loaded.
+    parsed to UTC when every date is valid (otherwise they stay text, so that a conversion reports
+    the bad ones). Events outside any ``<trace>`` are kept as rows without a case (a conversion
+    quarantines them); the frame's ``attrs["outside_trace"]`` counts them. Entities are never
+    resolved, DTDs never loaded, and a document with a DOCTYPE is refused by the parser's own check.
+    The ``<classifier>`` elements the log declares are in ``attrs["classifiers"]`` ({name: [keys]}).
     """
     from lxml import etree
 
     path = _check_path(path)
     _refuse_entities(path)
     records = []
+    outside = 0
+    checked = False
+    declared = {}
     try:
         with _open_bytes(path) as fh:
             context = etree.iterparse(
-                fh, events=("end",), tag="{*}trace", resolve_entities=False, load_dtd=False,
-                no_network=True, huge_tree=True, remove_comments=True,
+                fh, events=("start", "end"), huge_tree=True, remove_comments=True, **_safe_parser_options(),
             )
-            for _, trace in context:
-                case = {}
-                for child in trace:
-                    tag = etree.QName(child).localname
-                    if tag in _XES_TYPES and child.get("key") is not None:
-                        case["case:" + child.get("key")] = _xes_value(tag, child.get("value"))
-                for event in trace:
-                    if etree.QName(event).localname != "event":
-                        continue
-                    row = dict(case)
-                    for attr in event:
-                        tag = etree.QName(attr).localname
-                        if tag in _XES_TYPES and attr.get("key") is not None:
-                            row[attr.get("key")] = _xes_value(tag, attr.get("value"))
+            depth_trace = 0
+            for kind, elem in context:
+                tag = etree.QName(elem).localname
+                if kind == "start":
+                    if not checked:
+                        _refuse_doctype(elem.getroottree(), path)
+                        checked = True
+                    if tag == "trace":
+                        depth_trace += 1
+                    continue
+                if tag == "classifier" and depth_trace == 0:
+                    declared[elem.get("name", "")] = (elem.get("keys") or "").split()
+                    continue
+                if tag == "event" and depth_trace == 0:
+                    row = {}
+                    for attr in elem:
+                        atag = etree.QName(attr).localname
+                        if atag in _XES_TYPES and attr.get("key") is not None:
+                            row[attr.get("key")] = _xes_value(atag, attr.get("value"))
                     records.append(row)
-                trace.clear()
+                    outside += 1
+                    elem.clear()
+                elif tag == "trace":
+                    depth_trace -= 1
+                    case = {}
+                    for child in elem:
+                        ctag = etree.QName(child).localname
+                        if ctag in _XES_TYPES and child.get("key") is not None:
+                            case["case:" + child.get("key")] = _xes_value(ctag, child.get("value"))
+                    for event in elem:
+                        if etree.QName(event).localname != "event":
+                            continue
+                        row = dict(case)
+                        for attr in event:
+                            atag = etree.QName(attr).localname
+                            if atag in _XES_TYPES and attr.get("key") is not None:
+                                row[attr.get("key")] = _xes_value(atag, attr.get("value"))
+                        records.append(row)
+                    elem.clear()
     except etree.XMLSyntaxError as exc:
         raise InputFileError(f"{path} is not well-formed XML (line {exc.lineno}: {exc.msg}).") from None
     except (OSError, EOFError) as exc:
         raise InputFileError(f"{path} cannot be read ({type(exc).__name__}: {exc}).") from None
-    if not records:
-        raise InputFileError(f"{path} holds no <trace> with <event> elements; is it an XES log?")
+    if not records or outside == len(records):
+        raise InputFileError(f"{path} holds no <trace> with <event> elements; is it an XES log?"
+                             + (f" ({outside} <event> elements sit outside any <trace>.)" if outside else ""))
     frame = pd.DataFrame.from_records(records)
     if C.TIMESTAMP in frame:
-        frame[C.TIMESTAMP] = pd.to_datetime(frame[C.TIMESTAMP], utc=True, format="ISO8601")
+        parsed = pd.to_datetime(frame[C.TIMESTAMP], utc=True, format="ISO8601", errors="coerce")
+        if not (parsed.isna() & frame[C.TIMESTAMP].notna()).any():
+            try:
+                frame[C.TIMESTAMP] = parsed.astype("datetime64[ns, UTC]")
+            except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+                frame[C.TIMESTAMP] = frame[C.TIMESTAMP].astype("str")
+        else:
+            frame[C.TIMESTAMP] = frame[C.TIMESTAMP].astype("str")
+    frame.attrs["outside_trace"] = outside
+    if declared:
+        frame.attrs["classifiers"] = declared
     return frame
+
+
+def classifiers(path):
+    """The ``<classifier name=... keys=...>`` elements an XES file declares, as {name: [keys]}."""
+    from lxml import etree
+
+    found = {}
+    try:
+        with _open_bytes(path) as fh:
+            for _, elem in etree.iterparse(fh, events=("end",), tag="{*}classifier", **_safe_parser_options()):
+                found[elem.get("name", "")] = (elem.get("keys") or "").split()
+                elem.clear()
+    except (etree.XMLSyntaxError, OSError, EOFError):
+        pass
+    return found
 
 
 def _xes_value(tag, value):

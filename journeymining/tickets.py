@@ -21,12 +21,16 @@ import pandas as pd
 from . import _columns as C
 from ._progress import step
 from .errors import MappingError
-from .mapping import Mapping, _suggest, load_mapping
+from .mapping import PLACEHOLDER, Mapping, _suggest, load_mapping, template_fields
 from .pseudonymize import load_key, pseudonymize
 from .quality import Ledger, QualityReport
 from .readers import read_table
 
 _MIN_YEAR, _MAX_YEAR = 1980, 2100
+#: updates shape: "status" (first snapshot, status-column changes) or "change" (other tracked changes)
+EVENT_KIND = "event_kind"
+#: updates shape: the tracked column whose change made the event ("(first)" for the first snapshot)
+CHANGED_FIELD = "changed_field"
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 
 
@@ -104,13 +108,20 @@ def tickets_to_event_log(source, mapping, *, source_name=None) -> Conversion:
         source, format=src.get("format"), delimiter=src.get("delimiter"),
         encoding=src.get("encoding", "utf-8"), sheet=src.get("sheet"), skip_rows=src.get("skip_rows", 0),
     )
+    notes = _read_notes(raw, m, name)
     raw = raw.reset_index(drop=True)
     _check_columns(raw, m, name)
-    work = _pseudonymized(raw, m)
     ledger = Ledger(len(raw))
+    # markers and ids are checked on the values as read, then identifiers are pseudonymised (the
+    # ledger shows no raw value of a pseudonymised column)
+    work, na_counts = _blank_na_values(raw, m)
+    work = _check_ids(work, m, ledger)
+    work = _pseudonymized(work, m)
+    work, m = _joined_activity(work, m)
     step(f"converting {len(raw):,} rows ({m.shape} shape)")
     builder = {"events": _from_events, "updates": _from_updates, "wide": _from_wide}[m.shape]
     events = builder(work, m, ledger)
+    events = _attributes_at(events, m)
     events = _apply_activity_dictionary(events, m)
     events = _case_attributes(events, work, m, ledger)
     if m.notion == "customer":
@@ -122,18 +133,52 @@ def tickets_to_event_log(source, mapping, *, source_name=None) -> Conversion:
     q_rows = np.flatnonzero(outcome == 2)
     issues = ledger.frame()
     reasons = issues[issues["outcome"] == "quarantined"].groupby("row")["check"].agg(", ".join)
+    # quarantined rows as read, except that pseudonymised columns carry the log's pseudonyms
     quarantined = raw.iloc[q_rows].copy()
+    for col, _ in m.pseudonymize_columns:
+        quarantined[col] = work[col].iloc[q_rows].to_numpy()
     quarantined.insert(0, "reason", reasons.reindex(q_rows).to_numpy())
     quarantined.insert(0, "row", q_rows)
     report = QualityReport(
         source=name, shape=m.shape, n_rows=len(raw), issues=issues,
         quarantined=quarantined.reset_index(drop=True), row_outcome=outcome, row_events=row_events,
+        na_values=na_counts, notes=tuple(notes),
     )
     return Conversion(log=log, report=report, mapping=m)
 
 
 # ---------------------------------------------------------------------------------------------
 # checks shared by the three shapes
+
+def _read_notes(raw, m, name):
+    """What the reader repaired (renamed duplicate columns, XES events outside traces), as sentences.
+
+    A mapping that names a duplicated column is refused: it cannot say which of the two it means.
+    """
+    notes = []
+    used = {col for _, col in m.input_columns()}
+    for col, renamed in (raw.attrs.get("duplicate_columns") or {}).items():
+        if col in used:
+            raise MappingError(
+                f"{name}: the header holds {col!r} {len(renamed)} times (read as {renamed}) and the mapping "
+                f"{m.origin} names {col!r}, so it is not clear which one is meant. Rename the duplicates in "
+                f"the export, or name one of {renamed[1:]} in the mapping.")
+        notes.append(f"column {col!r} appears {len(renamed)} times in the header; read as {renamed} (not used "
+                     "by the mapping)")
+    declared = raw.attrs.get("classifiers") or {}
+    chosen = list(m.activity_columns) or ([m.activity] if m.activity else [])
+    # ambiguous: a declared classifier refines the chosen activity (e.g. adds lifecycle:transition)
+    multi = {n: keys for n, keys in declared.items() if len(keys) > len(chosen) and set(chosen) < set(keys)}
+    if chosen and multi:
+        listed = "; ".join(f"{n!r}: [{', '.join(k)}]" for n, k in declared.items())
+        example = next(iter(multi.values()))
+        notes.append(f"the XES file declares the classifiers {listed}; the activity is {chosen}. To use one, write "
+                     f"activity: {{columns: [{', '.join(example)}], join: '+'}}")
+    outside = raw.attrs.get("outside_trace", 0)
+    if outside:
+        notes.append(f"{outside} XES <event> element(s) outside any <trace> (quarantined: they have no case)")
+    return notes
+
 
 def _check_columns(raw, m, name):
     present = [str(c) for c in raw.columns]
@@ -157,6 +202,104 @@ def _pseudonymized(raw, m):
     return work
 
 
+def _blank_na_values(frame, m):
+    """Cells equal to a ``source.na_values`` marker (surrounding spaces ignored) become missing.
+
+    Returns the new frame and a table (marker, column, cells) of what was blanked.
+    """
+    counts = []
+    if not m.na_values:
+        return frame, pd.DataFrame(columns=["marker", "column", "cells"])
+    markers = list(m.na_values)
+    frame = frame.copy()
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
+            continue
+        text = series.astype("str").str.strip()
+        hit = text.isin(markers).to_numpy(dtype=bool, na_value=False)
+        if not hit.any():
+            continue
+        for marker, cells in text[hit].value_counts(sort=False).items():
+            counts.append((marker, str(col), int(cells)))
+        frame[col] = series.where(~hit, None)
+    table = pd.DataFrame(counts, columns=["marker", "column", "cells"])
+    return frame, table.sort_values(["marker", "column"], kind="stable").reset_index(drop=True)
+
+
+def _joined_activity(frame, m):
+    """``activity: {columns: [a, b], join: '+'}``: one activity column ``a+b`` joining the values."""
+    if not m.activity_columns:
+        return frame, m
+    label = m.activity_label
+    parts = [_as_text(frame[c])[0].astype("str") for c in m.activity_columns]
+    joined = parts[0]
+    for part in parts[1:]:  # missing parts are left out: a, b -> "a+b"; a, - -> "a"
+        joined = joined.str.cat(part, sep=m.activity_join).fillna(joined).fillna(part)
+    frame = frame.copy()
+    frame[label] = joined
+    return frame, m.replace(activity=label, activity_columns=())
+
+
+#: values that stand for "no id" in exports; reported when they appear as ids
+ID_PLACEHOLDERS = ("NULL", "null", "Null", "N/A", "n/a", "NA", "?", "-", "none", "None", "nil", "(empty)", "#N/A")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00a0\u00ad]")
+
+
+def _check_ids(frame, m, ledger):
+    """Ids made of invisible characters are cleaned (repaired); placeholder ids are reported.
+
+    Zero-width characters, no-break spaces and soft hyphens are removed from case and customer ids
+    (so ``T1\u200b`` and ``T1`` are one ticket). A placeholder such as ``NULL`` that the mapping did
+    not declare in ``source.na_values`` is reported as ``placeholder_id`` (kept for the ticket id; for
+    customer journeys it is quarantined: two unrelated ``NULL`` customers are never one journey).
+    """
+    hidden = {c for c, _ in m.pseudonymize_columns}
+    copied = False
+    for key, col in (("case.id", m.case_id), ("case.customer", m.customer)):
+        if not col or col not in frame:
+            continue
+        series = frame[col]
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            continue
+        text = series.astype("str")
+
+        def shown(mask):
+            return "(pseudonymised)" if col in hidden else text[mask].map(ascii).to_numpy(dtype=object)
+
+        invisible = text.str.contains(_INVISIBLE, regex=True).to_numpy(dtype=bool, na_value=False)
+        if invisible.any():
+            ledger.add(np.flatnonzero(invisible), column=col, check="invisible_characters", values=shown(invisible),
+                       outcome="repaired", action="removed zero-width / no-break characters from the id")
+            if not copied:
+                frame, copied = frame.copy(), True
+            frame[col] = series.where(~invisible, text.str.replace(_INVISIBLE, "", regex=True))
+            text = frame[col].astype("str")
+        if key == "case.customer" or col in hidden:  # the case id's own spaces are reported by the shape
+            spaced = (text.str.strip() != text).to_numpy(dtype=bool, na_value=False) & \
+                (text.str.strip() != "").to_numpy(dtype=bool, na_value=False) & text.notna().to_numpy()
+            ledger.add(np.flatnonzero(spaced), column=col, check="whitespace", values=shown(spaced),
+                       outcome="repaired", action="stripped surrounding spaces")
+        placeholder = text.str.strip().isin(ID_PLACEHOLDERS).to_numpy(dtype=bool, na_value=False)
+        if placeholder.any():
+            rows = np.flatnonzero(placeholder)
+            if key == "case.customer" and m.notion == "customer":
+                ledger.add(rows, column=col, check="placeholder_id", values=shown(placeholder), outcome="quarantined",
+                           action="quarantined: a placeholder is no customer (add it to source.na_values)")
+            else:
+                ledger.add(rows, column=col, check="placeholder_id", values=shown(placeholder), outcome="kept",
+                           action="kept as an id; add it to source.na_values if it means 'none'")
+    return frame
+
+
+def _attributes_at(events, m):
+    """``attributes: {x: {column: c, at: A}}``: ``x`` only on the events whose activity is ``A``."""
+    for name, at in m.attributes_at.items():
+        if name in events:
+            events[name] = events[name].where(events[C.ACTIVITY] == at)
+    return events
+
+
 def _pick(series, mask):
     """Values of ``series`` at a boolean mask or positions, as objects (converts only those rows)."""
     series = series.reset_index(drop=True)
@@ -169,6 +312,11 @@ def _pick(series, mask):
 
 def _as_text(series):
     """Text with surrounding spaces stripped and blanks missing; also which values were stripped."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        finite = series.dropna()
+        if len(finite) and np.all(np.isfinite(finite.to_numpy())) and np.all(finite.to_numpy() % 1 == 0) \
+                and np.all(np.abs(finite.to_numpy()) < 2**53):
+            series = series.astype("Int64")  # Parquet integer ids with gaps arrive as floats: 7, not 7.0
     text = series if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object else series.astype("str")
     stripped = text.str.strip()
     changed = (stripped != text).to_numpy(dtype=bool, na_value=False)
@@ -200,12 +348,29 @@ def _utc_series(ns):
     return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC"))
 
 
+#: a time outside what nanoseconds can hold (before 1678 or after 2261): kept as "implausible"
+_FAR = _NAT + 1
+_NS_LO, _NS_HI = np.datetime64("1678-01-01", "s"), np.datetime64("2261-12-31", "s")
+
+
 def _ns(values):
-    """A datetime Series (naive or aware) as int64 nanoseconds (aware values converted to UTC)."""
+    """A datetime Series (naive or aware) as int64 nanoseconds (aware values converted to UTC).
+
+    Times nanoseconds cannot hold (``9999-12-31``, year 1600) become ``_FAR``, which the
+    plausibility check quarantines, instead of an ``OutOfBoundsDatetime`` error.
+    """
     values = pd.Series(values)
     if values.dt.tz is not None:
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    return values.astype("datetime64[ns]").to_numpy().view("int64").copy()
+    arr = values.to_numpy()
+    if arr.dtype == np.dtype("datetime64[ns]"):
+        return arr.view("int64").copy()
+    out = np.full(len(arr), _NAT, dtype=np.int64)
+    nat = np.isnat(arr)
+    inside = ~nat & (arr >= _NS_LO) & (arr <= _NS_HI)
+    out[inside] = arr[inside].astype("datetime64[ns]").view("int64")
+    out[~nat & ~inside] = _FAR
+    return out
 
 
 def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column="timestamp",
@@ -225,14 +390,19 @@ def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column
         if values.dt.tz is not None:
             utc[~blank] = ns[~blank]
         elif (~blank).any():
-            where = np.flatnonzero(~blank)
+            where = np.flatnonzero(~blank & (ns != _FAR))
+            utc[ns == _FAR] = _FAR
             utc[where] = _localize(ns[where], timezone, column, ledger, rows[where], values, where)
     elif fmt in _EPOCH_UNITS:
         text, _ = _as_text(values)
         blank = text.isna().to_numpy()
         number = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
         ok = ~np.isnan(number)
-        utc[ok] = (number[ok] * _EPOCH_UNITS[fmt]).astype(np.int64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            scaled = number * _EPOCH_UNITS[fmt]
+            fits = ok & np.isfinite(scaled) & (np.abs(scaled) < 9.2e18)
+        utc[fits] = scaled[fits].astype(np.int64)
+        utc[ok & ~fits] = _FAR  # 1e10 s, inf, -1e12 s: far outside the plausible years
         bad = ~blank & ~ok
     else:
         text, _ = _as_text(values)
@@ -260,8 +430,10 @@ def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column
                 ns[retry] = again
                 fixed = np.flatnonzero(sel)[np.flatnonzero(retry)[again != _NAT]]
                 repaired_fmt[fixed] = True
-            ok = ns != _NAT
+            far = ns == _FAR
+            ok = (ns != _NAT) & ~far
             idx = np.flatnonzero(sel)
+            utc[idx[far]] = _FAR
             if offset:
                 utc[idx[ok]] = ns[ok]
             elif ok.any():
@@ -273,11 +445,12 @@ def parse_timestamps(values, *, fmt=None, timezone="UTC", dayfirst=False, column
     lo = pd.Timestamp(f"{_MIN_YEAR}-01-01").value
     hi = pd.Timestamp(f"{_MAX_YEAR + 1}-01-01").value
     implausible = (utc != _NAT) & ((utc < lo) | (utc >= hi))
+    bad = bad & ~implausible
     if ledger is not None:
         ledger.add(rows[blank], column=column, check=missing_check, values=_pick(values, blank),
                    outcome=missing_outcome, action=missing_outcome)
         ledger.add(rows[bad], column=column, check="unparseable_timestamp", values=_pick(values, bad),
-                   outcome="quarantined", action=f"quarantined: not {fmt or 'ISO 8601'} nor ISO 8601")
+                   outcome="quarantined", action="quarantined: not ISO 8601" if fmt in (None, "ISO8601", "iso8601") else f"quarantined: not {fmt} nor ISO 8601")
         ledger.add(rows[implausible], column=column, check="implausible_timestamp", values=_pick(values, implausible),
                    outcome="quarantined", action=f"quarantined: outside {_MIN_YEAR}-{_MAX_YEAR}")
     utc[implausible] = _NAT
@@ -432,20 +605,43 @@ def _flag_out_of_order(codes, ts_ns, rows, ledger, column):
 # ---------------------------------------------------------------------------------------------
 # shape: updates (audit snapshots)
 
-def _template(template, new, old, column):
-    """Fill ``{new}``, ``{old}``, ``{column}`` in ``template`` for whole columns at once."""
-    parts = re.split(r"(\{new\}|\{old\}|\{column\})", template)
-    out = pd.Series("", index=new.index, dtype="string")
-    for part in parts:
-        if part == "{new}":
-            out = out + new.fillna("(empty)")
-        elif part == "{old}":
-            out = out + old.fillna("(empty)")
-        elif part == "{column}":
+def _template(template, snap, *, new=None, old=None, column=None):
+    """Fill a template for whole columns at once.
+
+    ``{new}``, ``{old}`` and ``{column}`` are the tracked column's values and name (tracked changes
+    only); ``{<input column>}`` is that column's value in the same snapshot (``snap["__c_<column>"]``);
+    ``{{`` and ``}}`` are literal braces. Missing values read ``(empty)``.
+    """
+    out = pd.Series("", index=snap.index, dtype="str")
+    pos = 0
+    for found in PLACEHOLDER.finditer(template):
+        if found.start() > pos:
+            out = out + template[pos:found.start()]
+        pos = found.end()
+        token, name = found.group(0), found.group(1)
+        if name is None:
+            out = out + token[0]
+        elif name == "column" and column is not None:
             out = out + column
-        elif part:
-            out = out + part
+        else:
+            values = new if name == "new" and new is not None else old if name == "old" and old is not None \
+                else snap["__c_" + name]
+            out = out + values.astype("str").fillna("(empty)").to_numpy()
+    if pos < len(template):
+        out = out + template[pos:]
     return out
+
+
+def _status_columns(m):
+    """The tracked columns whose changes are status changes (``event_kind`` "status").
+
+    Those flagged ``status: true``; when none is, every tracked column that is not flagged
+    ``group``, ``channel`` or ``resource``.
+    """
+    flagged = {t.column for t in m.track if t.status}
+    if flagged:
+        return flagged
+    return {t.column for t in m.track if not (t.group or t.channel or t.resource)}
 
 
 def _from_updates(raw, m, ledger):
@@ -465,6 +661,10 @@ def _from_updates(raw, m, ledger):
     for t in m.track:
         tracked[t.column], _ = _as_text(raw[t.column])
         snap["__t_" + t.column] = tracked[t.column]
+    templates = [m.first_activity] + [t.activity for t in m.track]
+    for name in {f for tpl in templates for f in template_fields(tpl)}:
+        if name in raw.columns and "__c_" + name not in snap:
+            snap["__c_" + name] = _as_text(raw[name])[0].reset_index(drop=True)
     snap["__case"] = codes
     snap = snap[keep]
     _flag_out_of_order(snap["__case"].to_numpy(), snap[C.TIMESTAMP].array.asi8, snap[C.SOURCE_ROW].to_numpy(),
@@ -472,10 +672,13 @@ def _from_updates(raw, m, ledger):
     order = np.lexsort((snap[C.SOURCE_ROW].to_numpy(), snap[C.TIMESTAMP].array.asi8, snap["__case"].to_numpy()))
     snap = snap.iloc[order].reset_index(drop=True)
     first = (snap[C.CASE] != snap[C.CASE].shift()).fillna(True).to_numpy(dtype=bool)
+    status = _status_columns(m)
 
     pieces = []
     created = snap[first].copy()
-    created[C.ACTIVITY] = m.first_activity
+    created[C.ACTIVITY] = _template(m.first_activity, created).to_numpy()
+    created[EVENT_KIND] = "status"
+    created[CHANGED_FIELD] = "(first)"
     created["__order"] = -1
     pieces.append(created)
     for i, t in enumerate(m.track):
@@ -485,7 +688,9 @@ def _from_updates(raw, m, ledger):
         if not changed.any():
             continue
         ev = snap[changed].copy()
-        ev[C.ACTIVITY] = _template(t.activity, cur[changed], prev[changed], t.column).to_numpy()
+        ev[C.ACTIVITY] = _template(t.activity, ev, new=cur[changed], old=prev[changed], column=t.column).to_numpy()
+        ev[EVENT_KIND] = "status" if t.column in status else "change"
+        ev[CHANGED_FIELD] = t.column
         ev["__order"] = i
         pieces.append(ev)
     events = pd.concat(pieces, ignore_index=True)

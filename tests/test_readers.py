@@ -102,3 +102,90 @@ def test_read_event_log_needs_the_pm4py_columns(tmp_path):
     ROWS.to_csv(path, index=False)
     with pytest.raises(InputFileError, match="journeymining convert"):
         read_event_log(path)
+
+
+# --------------------------------------------------------------------------- issue 9: safe XML, limits
+
+ENTITY_DOC = ('<?xml version="1.0" encoding="{enc}"?>\n{pad}<!DOCTYPE log [<!ENTITY x "EXPANDED-ENTITY">]>\n'
+              '<log><trace><string key="concept:name" value="C1"/><event><string key="concept:name" value="&x;"/>'
+              '<date key="time:timestamp" value="2024-03-01T10:00:00+00:00"/></event></trace></log>\n')
+
+
+@pytest.mark.parametrize("name,encoding,pad", [
+    ("plain.xes", "utf-8", ""), ("utf16.xes", "utf-16", ""), ("utf16le.xes", "utf-16-le", ""),
+    ("late.xes", "utf-8", "<!--" + "x" * (1 << 20) + "-->\n")])
+def test_a_doctype_is_refused_by_the_parser_in_any_encoding(tmp_path, name, encoding, pad):
+    from journeymining.readers import parse_xml_safely, read_xes
+
+    text = ENTITY_DOC.format(enc=encoding.replace("-le", ""), pad=pad)
+    data = text.encode(encoding) if encoding != "utf-16-le" else b"\xff\xfe" + text.encode("utf-16-le")
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputFileError, match=f"{name} declares a DOCTYPE") as info:
+        read_xes(path)
+    assert "EXPANDED-ENTITY" not in str(info.value)
+    with pytest.raises(InputFileError, match="declares a DOCTYPE"):
+        parse_xml_safely(path)
+    with pytest.raises(InputFileError, match="<bytes> declares a DOCTYPE"):
+        parse_xml_safely(data)
+
+
+def test_parse_xml_safely_reads_plain_xml_and_names_syntax_errors(tmp_path):
+    from journeymining.readers import parse_xml_safely
+
+    path = tmp_path / "map.bpmn"
+    path.write_text('<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p"/></definitions>')
+    root = parse_xml_safely(path)
+    assert root.tag.endswith("definitions") and root[0].get("id") == "p"
+    with pytest.raises(InputFileError, match=r"<bytes> is not well-formed XML \(line 1"):
+        parse_xml_safely(b"<a><b></a>")
+    (tmp_path / "broken.bpmn").write_text("<definitions><process></definitions>")
+    with pytest.raises(InputFileError, match=r"broken.bpmn is not well-formed XML \(line 1"):
+        parse_xml_safely(tmp_path / "broken.bpmn")
+    system = b'<!DOCTYPE a SYSTEM "file:///etc/passwd"><a/>'
+    with pytest.raises(InputFileError, match="DOCTYPE"):
+        parse_xml_safely(system)
+
+
+def test_xes_classifiers_are_listed():
+    from journeymining.readers import classifiers
+
+    assert classifiers("tests/data/bad/lifecycle.xes") == {
+        "Activity": ["concept:name"], "Activity+Lifecycle": ["concept:name", "lifecycle:transition"]}
+
+
+def test_decompressed_size_is_limited(tmp_path, monkeypatch):
+    path = tmp_path / "t.csv.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("ticket,status,at\n" + "T1,New,2024-03-01 10:00\n" * 1000)
+    monkeypatch.setenv("JOURNEYMINING_MAX_INPUT_BYTES", "5000")
+    with pytest.raises(InputFileError, match=r"t.csv.gz holds 24,017 bytes, more than the input limit of 5,000"):
+        read_table(path)
+    monkeypatch.setenv("JOURNEYMINING_MAX_INPUT_BYTES", "lots")
+    with pytest.raises(InputFileError, match="JOURNEYMINING_MAX_INPUT_BYTES is 'lots'"):
+        read_table(path)
+    monkeypatch.setenv("JOURNEYMINING_MAX_INPUT_BYTES", "0")
+    with pytest.raises(InputFileError, match="must be a positive number of bytes"):
+        read_table(path)
+    monkeypatch.setenv("JOURNEYMINING_MAX_INPUT_BYTES", "100000")
+    assert len(read_table(path)) == 1000
+
+
+def test_what_cannot_fit_in_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "t.csv"
+    path.write_text("ticket,status,at\n" + "T1,New,2024-03-01 10:00\n" * 100)  # 2,417 bytes
+    monkeypatch.setenv("JOURNEYMINING_MEMORY_BYTES", "10000")  # 2,417 x 7 = 16,919 > 10,000
+    with pytest.raises(InputFileError, match=r"t.csv \(0.00 GiB\) needs about .* Split the export"):
+        read_table(path)
+    monkeypatch.setenv("JOURNEYMINING_MEMORY_BYTES", "20000")
+    assert len(read_table(path)) == 100
+
+
+def test_duplicate_csv_columns_are_reported(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("ticket,status,at,status\nT1,New,2024-03-01 10:00,x\n")
+    frame = read_table(path)
+    assert frame.attrs["duplicate_columns"] == {"status": ["status", "status.1"]}
+    with pytest.raises(InputFileError, match="line 1: the key\\(s\\) \\['a'\\] appear twice"):
+        (tmp_path / "d.jsonl").write_text('{"a": 1, "a": 2}\n')
+        read_table(tmp_path / "d.jsonl")

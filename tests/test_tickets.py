@@ -177,8 +177,153 @@ def test_shipped_servicenow_mapping_converts_the_audit_example():
     conv = tickets_to_event_log(f"{SAMPLES}/servicenow_audit_example.csv",
                                 f"{SAMPLES}/mappings/servicenow_audit.yaml")
     assert conv.report.summary.at["total", "rows"] == len(pd.read_csv(f"{SAMPLES}/servicenow_audit_example.csv"))
-    assert conv.log[C.ACTIVITY].iloc[0] == "Ticket created"
-    assert conv.log[C.CASE].nunique() == 3
+    # issue 9: the first snapshot's own state (first: {activity: "{state}"}), '?' is no value
+    assert conv.log[C.ACTIVITY].iloc[0] == "New"
+    assert conv.log[C.CASE].nunique() == 5
+    # "?" by hand: assigned_to on 2 + 1 + 4 + 2 + 1 snapshots of INC1..INC5, caller_id on INC0010005's 4
+    assert conv.report.na_values.groupby("column")["cells"].sum().to_dict() == {"assigned_to": 10, "caller_id": 4}
+    assert "Handoff to ?" not in set(conv.log[C.ACTIVITY])
+    assert conv.log.loc[conv.log[C.CASE] == "INC0010005", C.CUSTOMER].isna().all()
+
+
+def test_updates_events_carry_their_kind_and_changed_field():
+    conv = tickets_to_event_log(AUDIT, AUDIT_MAP)
+    # no column flagged status: state and priority are status columns; group and channel are not
+    assert _events(conv.log, C.ACTIVITY, "event_kind", "changed_field") == [
+        ("Ticket created", "status", "(first)"),
+        ("In Progress", "status", "state"),
+        ("Handoff to Network", "change", "assignment_group"),
+        ("Priority 3 -> 2", "status", "priority"),
+        ("Resolved", "status", "state"),
+        ("Channel switch to email", "change", "contact_type"),
+        ("Ticket created", "status", "(first)"),
+        ("In Progress", "status", "state"),
+    ]
+    flagged = {**AUDIT_MAP, "track": {**AUDIT_MAP["track"], "state": {"activity": "{new}", "status": True}}}
+    kinds = tickets_to_event_log(AUDIT, flagged).log["event_kind"].tolist()
+    assert kinds == ["status", "status", "change", "change", "status", "change", "status", "status"]
+    assert str(tickets_to_event_log(AUDIT, flagged).log["event_kind"].dtype) == "str"
+    assert "event_kind" not in tickets_to_event_log(EVENTS, EVENTS_MAP).log
+    assert "changed_field" not in tickets_to_event_log(WIDE, WIDE_MAP).log
+
+
+def test_templates_reference_any_column():
+    mapping = {**AUDIT_MAP, "first": {"activity": "{state} via {contact_type}"},
+               "track": {"state": "{new} (was {old}, {column}) by {sys_updated_by}", "assignment_group": None}}
+    got = _events(tickets_to_event_log(AUDIT, mapping).log, C.CASE, C.ACTIVITY)
+    assert got == [("INC1", "New via phone"), ("INC1", "In Progress (was New, state) by alice"),
+                   ("INC1", "assignment_group: Network"), ("INC1", "Resolved (was In Progress, state) by carol"),
+                   ("INC2", "New via chat"), ("INC2", "In Progress (was New, state) by dave")]
+    braces = {**AUDIT_MAP, "first": "{{{state}}}", "track": {"state": "{{x}} {new}"}}
+    assert tickets_to_event_log(AUDIT, braces).log[C.ACTIVITY].tolist()[:2] == ["{New}", "{x} In Progress"]
+    with pytest.raises(MappingError, match=r"first.activity 'Opened: \{new\}' uses \{new\}"):
+        tickets_to_event_log(AUDIT, {**AUDIT_MAP, "first": {"activity": "Opened: {new}"}})
+    with pytest.raises(MappingError, match=r"'incident_state' \(at 'first.activity placeholder"):
+        tickets_to_event_log(AUDIT, {**AUDIT_MAP, "first": {"activity": "{incident_state}"}})
+    with pytest.raises(MappingError, match="empty placeholder"):
+        tickets_to_event_log(AUDIT, {**AUDIT_MAP, "first": {"activity": "Opened {}"}})
+    with pytest.raises(MappingError, match="apply to shape 'updates' only"):
+        tickets_to_event_log(EVENTS, {**EVENTS_MAP, "first": {"activity": "{status}"}})
+    column_form = {**AUDIT_MAP, "first": {"activity": {"column": "state"}}}
+    assert tickets_to_event_log(AUDIT, column_form).log[C.ACTIVITY].iloc[0] == "New"
+
+
+def test_na_values_blank_cells_and_are_counted():
+    frame = _csv("""ticket,status,at,agent,customer
+T1,New,2024-03-01 10:00,?,C1
+T1,Done,2024-03-01 11:00, NULL ,C1
+?,New,2024-03-01 10:00,ann,C2
+T2,N/A,2024-03-01 10:00,bob,?
+""")
+    mapping = {"source": {"na_values": ["?", "NULL", "N/A"]}, "case": {"id": "ticket", "customer": "customer"},
+               "activity": "status", "resource": "agent", "timestamp": "at"}
+    conv = tickets_to_event_log(frame, mapping)
+    assert conv.report.na_values.values.tolist() == [
+        ["?", "agent", 1], ["?", "customer", 1], ["?", "ticket", 1], ["N/A", "status", 1], ["NULL", "agent", 1]]
+    assert conv.report.issues[["row", "check"]].values.tolist() == [[2, "missing_case_id"], [3, "missing_activity"]]
+    assert conv.log[C.RESOURCE].isna().tolist() == [True, True]
+    assert "na_values blanked 5 cells ('?': 3, 'N/A': 1, 'NULL': 1)" in str(conv.report)
+    assert conv.report.quarantined["ticket"].tolist() == ["?", "T2"]  # quarantined rows as read
+    with pytest.raises(MappingError, match="source.na_values"):
+        tickets_to_event_log(frame, {**mapping, "source": {"na_values": {"?": 1}}})
+
+
+def test_placeholder_and_invisible_ids_are_reported():
+    frame = _csv("""ticket,status,at,customer
+T1,New,2024-03-01 10:00,NULL
+T1​,Done,2024-03-01 11:00,NULL
+T2,New,2024-03-05 10:00,NULL
+T3,New,2024-03-05 10:00, C7
+NULL,New,2024-03-05 10:00,C7
+""")
+    ticket = tickets_to_event_log(frame, {"case": {"id": "ticket", "customer": "customer"}, "activity": "status",
+                                          "timestamp": "at"})
+    issues = ticket.report.issues[["row", "column", "check", "outcome"]].values.tolist()
+    assert issues == [[0, "customer", "placeholder_id", "kept"], [1, "customer", "placeholder_id", "kept"],
+                      [1, "ticket", "invisible_characters", "repaired"], [2, "customer", "placeholder_id", "kept"],
+                      [3, "customer", "whitespace", "repaired"], [4, "ticket", "placeholder_id", "kept"]]
+    assert ticket.log[C.CASE].tolist() == ["NULL", "T1", "T1", "T2", "T3"]
+    # as customer journeys, the NULL customers are quarantined: T1 and T2 never become one journey
+    journeys = tickets_to_event_log(frame, {"case": {"id": "ticket", "notion": "customer", "customer": "customer"},
+                                            "activity": "status", "timestamp": "at"})
+    assert journeys.log[C.TICKET].tolist() == ["NULL", "T3"]
+    assert journeys.log[C.CASE].tolist() == ["C7#1", "C7#1"]
+    assert journeys.report.quarantined["reason"].tolist() == ["placeholder_id"] * 3
+
+
+def test_activity_from_several_columns():
+    frame = _csv("""case,name,life,at
+C1,Review,start,2024-03-01 10:00
+C1,Review,complete,2024-03-01 11:00
+C1,Approve,,2024-03-01 12:00
+""")
+    mapping = {"case": "case", "activity": {"columns": ["name", "life"], "join": "+"}, "timestamp": "at"}
+    conv = tickets_to_event_log(frame, mapping)
+    assert conv.log[C.ACTIVITY].tolist() == ["Review+start", "Review+complete", "Approve"]
+    with pytest.raises(MappingError, match="'activity' is a list"):
+        tickets_to_event_log(frame, {**mapping, "activity": ["name", "life"]})
+    with pytest.raises(MappingError, match=r"'lifecycle' \(at 'activity.columns'\)"):
+        tickets_to_event_log(frame, {**mapping, "activity": {"columns": ["name", "lifecycle"]}})
+    with pytest.raises(MappingError, match="exactly one of 'column' and 'columns'"):
+        tickets_to_event_log(frame, {**mapping, "activity": {"join": "+"}})
+
+
+def test_an_attribute_at_one_event_of_the_wide_shape():
+    mapping = {**WIDE_MAP, "attributes": {"csat": {"column": "csat", "at": "Closed"}}}
+    log = tickets_to_event_log(WIDE, mapping).log
+    t1 = log[log[C.CASE] == "T1"]
+    assert t1[C.CSAT].isna().tolist() == [True, True, True, False]
+    assert t1[C.CSAT].iloc[3] == 5.0
+    with pytest.raises(MappingError, match=r"attributes.csat.at is 'Closd'.*Did you mean 'Closed'"):
+        tickets_to_event_log(WIDE, {**WIDE_MAP, "attributes": {"csat": {"column": "csat", "at": "Closd"}}})
+
+
+def test_parquet_integer_ids_stay_integers(tmp_path):
+    frame = pd.DataFrame({"ticket": pd.array([7, 7, None], dtype="Int64"), "status": ["New", "Done", "New"],
+                          "at": ["2024-03-01 10:00", "2024-03-01 11:00", "2024-03-01 12:00"]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    conv = tickets_to_event_log(tmp_path / "t.parquet", {"case": "ticket", "activity": "status", "timestamp": "at"})
+    assert conv.log[C.CASE].tolist() == ["7", "7"]
+    assert conv.report.issues["check"].tolist() == ["missing_case_id"]
+
+
+def test_placeholder_and_overflowing_times_are_implausible():
+    frame = _csv("""ticket,status,at
+T1,New,2024-03-01 10:00
+T1,Done,9999-12-31 00:00
+T2,New,1600-01-01 00:00
+T3,New,1901-01-01 00:00
+""")
+    conv = tickets_to_event_log(frame, {"case": "ticket", "activity": "status",
+                                        "timestamp": {"column": "at", "timezone": "Europe/Rome"}})
+    assert conv.report.issues[["row", "check"]].values.tolist() == [
+        [1, "implausible_timestamp"], [2, "implausible_timestamp"], [3, "implausible_timestamp"]]
+    epoch = pd.DataFrame({"ticket": ["T1"] * 4, "status": list("ABCD"), "at": ["1709287200", "1e10", "inf", "-1e12"]})
+    conv = tickets_to_event_log(epoch, {"case": "ticket", "activity": "status",
+                                        "timestamp": {"column": "at", "format": "epoch_s"}})
+    assert conv.report.issues[["row", "check"]].values.tolist() == [
+        [1, "implausible_timestamp"], [2, "implausible_timestamp"], [3, "implausible_timestamp"]]
+    assert conv.log[C.TIMESTAMP].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2024-03-01 10:00"]
 
 
 # --------------------------------------------------------------------------- wide shape
@@ -265,13 +410,13 @@ def test_pseudonyms_are_stable_keyed_and_not_the_input(monkeypatch):
     mapping = {"case": {"id": "ticket", "customer": "customer"}, "activity": "status",
                "timestamp": {"column": "at"},
                "pseudonymize": {"columns": ["customer"], "key_env": "JM_TEST_KEY"}}
-    monkeypatch.setenv("JM_TEST_KEY", "secret-1")
+    monkeypatch.setenv("JM_TEST_KEY", "secret-1-0123456789abcdef")
     a = tickets_to_event_log(JOURNEYS, mapping).log
     b = tickets_to_event_log(JOURNEYS, mapping).log
     assert a[C.CUSTOMER].tolist() == b[C.CUSTOMER].tolist()
     assert not set(a[C.CUSTOMER].dropna()) & {"C1", "C2", "C3"}
     assert a.groupby(C.CUSTOMER)[C.TICKET].nunique().sort_values().tolist() == [1, 2, 3]
-    monkeypatch.setenv("JM_TEST_KEY", "secret-2")
+    monkeypatch.setenv("JM_TEST_KEY", "secret-2-0123456789abcdef")
     c = tickets_to_event_log(JOURNEYS, mapping).log
     assert not set(a[C.CUSTOMER].dropna()) & set(c[C.CUSTOMER].dropna())
     monkeypatch.delenv("JM_TEST_KEY")
@@ -279,11 +424,28 @@ def test_pseudonyms_are_stable_keyed_and_not_the_input(monkeypatch):
         tickets_to_event_log(JOURNEYS, mapping)
 
 
+def test_short_or_blank_pseudonymisation_keys_are_refused(tmp_path, monkeypatch):
+    mapping = {"case": {"id": "ticket", "customer": "customer"}, "activity": "status", "timestamp": {"column": "at"},
+               "pseudonymize": {"columns": ["customer"], "key_file": str(tmp_path / "key")}}
+    (tmp_path / "key").write_text("fifteen-bytes!!")
+    with pytest.raises(MappingError, match=r"key file .* is 15 bytes; at least 16 are needed"):
+        tickets_to_event_log(JOURNEYS, mapping)
+    (tmp_path / "key").write_text("sixteen-bytes!!!")
+    assert len(tickets_to_event_log(JOURNEYS, mapping).log) == 10  # all 10 rows of JOURNEYS
+    monkeypatch.setenv("JM_TEST_KEY", "\t" * 32)
+    with pytest.raises(MappingError, match="'JM_TEST_KEY' is only whitespace"):
+        tickets_to_event_log(JOURNEYS, {**mapping, "pseudonymize": {"columns": ["customer"], "key_env": "JM_TEST_KEY"}})
+    (tmp_path / "key").write_text("secret-key-abcdefghij")
+    quarantined = tickets_to_event_log(JOURNEYS, {**mapping, "case": {"id": "ticket", "customer": "customer",
+                                                                      "notion": "customer"}}).report.quarantined
+    assert quarantined["row"].tolist() == [9]  # T8 has no customer; its row carries no raw value either way
+
+
 def test_pseudonym_domains_separate_or_link_columns(tmp_path):
     frame = pd.DataFrame({"ticket": ["T1", "T2"], "status": ["New", "New"], "at": ["2024-03-01"] * 2,
                           "customer": ["Value 1", "Value 2"], "agent": ["Value 1", "Value 1"]})
     key = tmp_path / "key"
-    key.write_text("secret")
+    key.write_text("secret-0123456789abcdef")
     base = {"case": {"id": "ticket", "customer": "customer"}, "activity": "status", "resource": "agent",
             "timestamp": {"column": "at"}}
     apart = tickets_to_event_log(frame, {**base, "pseudonymize": {"columns": ["customer", "agent"],
