@@ -93,7 +93,7 @@ def cx_map_table(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
     ...     "stage": ["Contact", "Resolve", "Resolve"]}})
     >>> cx_map_table(log)[["stage", "wait_median_h", "rework_rate", "friction", "csat"]]
          stage  wait_median_h  rework_rate  friction  csat
-    0  Contact            NaN          0.0       0.0   NaN
+    0  Contact            NaN          0.0  0.000000   NaN
     1  Resolve           48.0          1.0  0.666667   NaN
     """
     scale = parse_duration_hours(wait_scale, parameter="wait_scale").value / 3.6e12
