@@ -388,19 +388,23 @@ def _label(text):
     import graphviz
 
     text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("&", "&amp;")  # graphviz reads entities (&amp; ...) in plain labels too
     lines = [graphviz.escape(line) for line in text.split("\n")]
     return graphviz.nohtml("\\n".join(lines))
 
 
 def _quantile_bucket(values, n_buckets):
-    """Palette index of every value by its quantile rank among ``values`` (0 = lowest)."""
-    values = pd.Series(values, dtype=float)
+    """Palette index of every value by its rank among ``values``: the lowest gets 0, the
+    highest ``n_buckets - 1``, the rest spread by rank (quantile), not by value."""
+    values = pd.Series(values, dtype=float).reset_index(drop=True)
     if values.empty:
         return np.zeros(0, dtype=int)
-    ranks = values.rank(method="average", pct=True).fillna(0).to_numpy()
     if values.nunique() <= 1:
         return np.full(len(values), n_buckets - 1, dtype=int)
-    return np.clip(np.ceil(ranks * n_buckets).astype(int) - 1, 0, n_buckets - 1)
+    ranks = values.rank(method="average")
+    low, high = ranks.min(), ranks.max()
+    scaled = ((ranks - low) / (high - low)).fillna(0).to_numpy()
+    return np.clip(np.round(scaled * (n_buckets - 1)).astype(int), 0, n_buckets - 1)
 
 
 def _count(n):
@@ -483,10 +487,19 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
     g.node("end", label="End", shape="ellipse", style="filled", fillcolor="#fee0d2",
            color="#cb181d", fontsize="11")
     ids[START], ids[END] = "start", "end"
+    with g.subgraph() as first:
+        first.attr(rank="source")
+        first.node("start")
+    with g.subgraph() as last:
+        last.attr(rank="sink")
+        last.node("end")
 
     inner = (drawn["source"] != START) & (drawn["target"] != END)
     max_freq = max(int(drawn["frequency"].max()) if len(drawn) else 1, 1)
-    freq_bucket = _quantile_bucket(drawn["frequency"], len(_EDGE_FREQ))
+    freq_bucket = np.full(len(drawn), len(_EDGE_FREQ) - 1, dtype=int)
+    if inner.any():
+        freq_bucket[inner.to_numpy()] = _quantile_bucket(drawn.loc[inner, "frequency"],
+                                                         len(_EDGE_FREQ))
     column = f"{statistic}_duration"
     seconds = drawn[column].dt.total_seconds() if len(drawn) else pd.Series(dtype=float)
     perf_bucket = np.zeros(len(drawn), dtype=int)

@@ -32,7 +32,9 @@ True
 from __future__ import annotations
 
 import copy
+import math
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -192,10 +194,28 @@ def _bpmn_graph(bpmn):
 
 
 def _simplify_gateways(nodes, flows):
-    """Drop pass-through gateways (one flow in, one out) and merge a gateway into a gateway of
-    the same kind it alone feeds (split after split) or that alone feeds it (join before join).
-    Nested exclusive or parallel splits/joins of one kind mean the same as a flat one."""
-    nodes, flows = dict(nodes), list(flows)
+    """Merge gateways that only route tokens between each other; the behaviour is unchanged.
+
+    * a gateway with one incoming and one outgoing flow is dropped (its flows joined);
+    * two exclusive (or two inclusive) gateways linked ``g -> h`` where ``g`` leads only to
+      ``h`` or ``h`` is reached only from ``g`` become one gateway (a token at either may take
+      any of their other flows; a flow from the merged gateway to itself is dropped);
+    * two parallel gateways linked ``g -> h`` merge when ``g`` is a pure split feeding a split
+      (``h`` reached only from ``g``, ``g`` with one incoming flow) or a pure join feeding a
+      join (``g`` leading only to ``h``, ``h`` with one outgoing flow).
+    """
+    nodes, flows = dict(nodes), list(dict.fromkeys(flows))
+
+    def merge(g, h):  # h survives
+        out = []
+        for a, b in flows:
+            a, b = (h if a == g else a), (h if b == g else b)
+            if a == b == h:
+                continue
+            out.append((a, b))
+        del nodes[g]
+        return list(dict.fromkeys(out))
+
     changed = True
     while changed:
         changed = False
@@ -207,22 +227,26 @@ def _simplify_gateways(nodes, flows):
             if kind not in ("xor", "and", "or"):
                 continue
             g_in, g_out = ins.get(g, []), outs.get(g, [])
-            if len(g_in) == 1 and len(g_out) == 1 and g_in[0] != g and g_out[0] != g:
+            if len(g_in) == 1 and len(g_out) == 1 and g not in g_in and g not in g_out:
                 flows = [f for f in flows if g not in f] + [(g_in[0], g_out[0])]
-            elif len(g_in) == 1 and nodes[g_in[0]][0] == kind and len(outs[g_in[0]]) > 1 \
-                    and g_in[0] != g and len(g_out) > 1:
-                parent = g_in[0]  # split feeding a split of the same kind
-                flows = [f for f in flows if g not in f] + [(parent, b) for b in g_out]
-            elif len(g_out) == 1 and nodes[g_out[0]][0] == kind and len(ins[g_out[0]]) > 1 \
-                    and g_out[0] != g and len(g_in) > 1:
-                child = g_out[0]  # join feeding a join of the same kind
-                flows = [f for f in flows if g not in f] + [(a, child) for a in g_in]
-            else:
-                continue
-            del nodes[g]
-            flows = list(dict.fromkeys(flows))
-            changed = True
-            break
+                flows = list(dict.fromkeys(flows))
+                del nodes[g]
+                changed = True
+                break
+            for h in g_out:
+                if h == g or nodes.get(h, ("",))[0] != kind:
+                    continue
+                h_in, h_out = ins.get(h, []), outs.get(h, [])
+                if kind == "and":
+                    ok = (h_in == [g] and len(g_in) == 1) or (g_out == [h] and len(h_out) == 1)
+                else:
+                    ok = g_out == [h] or h_in == [g]
+                if ok:
+                    flows = merge(g, h)
+                    changed = True
+                    break
+            if changed:
+                break
     return nodes, flows
 
 
@@ -236,7 +260,7 @@ def _bpmn_source(bpmn, title, rankdir, simplify=True):
         nodes, flows = _simplify_gateways(nodes, flows)
     g = graphviz.Digraph("bpmn")
     g.attr(rankdir=rankdir or "LR", fontname=FONT, fontsize="16", bgcolor="white",
-           nodesep="0.3", ranksep="0.35", pad="0.2")
+           nodesep="0.25", ranksep="0.3", pad="0.2")
     if title:
         g.attr(label=_label(title), labelloc="t", labeljust="l")
     g.attr("node", fontname=FONT, fontsize="12")
@@ -279,7 +303,7 @@ def _to_bpmn(obj, verb):
     from .discovery import JourneyModel
 
     if isinstance(obj, BPMN):
-        return copy.deepcopy(obj)
+        return obj
     if isinstance(obj, JourneyModel):
         return obj.to_bpmn()
     import pm4py
@@ -340,10 +364,41 @@ def write_bpmn(model, path) -> Path:
         raise ValueError(f"write_bpmn: {str(path)!r} should end in '.bpmn' (suffix "
                          f"{path.suffix!r}); BPMN modellers look for that suffix.")
     bpmn = _to_bpmn(model, "write_bpmn")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pm4py.write_bpmn(bpmn, str(path), auto_layout=True)
+    # pm4py's layouter writes positions into the model's layout: keep the caller's intact
+    layout = bpmn.get_layout()
+    saved = {key: copy.deepcopy(value) for key, value in layout.layout_dict.items()}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pm4py.write_bpmn(bpmn, str(path), auto_layout=True)
+    finally:
+        bpmn.set_layout(layout)
+        layout.layout_dict = saved
+    text = path.read_text(encoding="utf-8")
+    path.write_text(_shift_to_origin(text), encoding="utf-8")
     return path
+
+
+_DI_TAG = re.compile(r"<(?:\w+:)?(?:Bounds|waypoint)\b[^>]*>")
+_DI_XY = re.compile(r'\b([xy])="(-?[\d.]+(?:[eE][-+]?\d+)?)"')
+
+
+def _shift_to_origin(text, margin=20.0):
+    """Move the diagram so that its top-left corner is at (margin, margin): pm4py's layout
+    can place shapes at negative coordinates, which some modellers show off-canvas."""
+    low = {"x": math.inf, "y": math.inf}
+    for tag in _DI_TAG.findall(text):
+        for axis, value in _DI_XY.findall(tag):
+            low[axis] = min(low[axis], float(value))
+    if math.isinf(low["x"]) or math.isinf(low["y"]):
+        return text
+    shift = {axis: margin - value for axis, value in low.items()}
+
+    def move(tag):
+        return _DI_XY.sub(lambda m: f'{m.group(1)}="{float(m.group(2)) + shift[m.group(1)]:.2f}"',
+                          tag.group(0))
+
+    return _DI_TAG.sub(move, text)
 
 
 # --------------------------------------------------------------------------------------------
