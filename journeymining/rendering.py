@@ -417,7 +417,8 @@ def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges, acti
         raise ValueError("render: view= only applies to a JourneyModel.")
     if isinstance(obj, pd.DataFrame):
         case_id_key, activity_key, timestamp_key = keys
-        if "source" in obj.columns or "target" in obj.columns or case_id_key not in obj.columns:
+        is_log = all(k in obj.columns for k in keys)
+        if not is_log:  # a DFG (or neither: the DFG check names what is missing)
             dfg, nodes = obj, None
         else:
             nodes, dfg = process_map_data(obj, case_id_key=case_id_key,

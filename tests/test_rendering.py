@@ -351,6 +351,11 @@ def test_hostile_activity_names_are_drawn_literally():
     assert "&lt;B&gt;bold&lt;/B&gt;" in render(model).svg
 
 
+def test_a_log_with_a_source_column_is_still_a_log():
+    log = make_log().assign(source="phone", target="x")
+    assert 'label="Open\\n3"' in render(log).source
+
+
 def test_one_event_log_and_empty_map_inputs():
     one = log_of({"only": ["Closed"]})
     svg = render(one).svg
