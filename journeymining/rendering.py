@@ -165,6 +165,14 @@ def _title_params(title):
     return {"enable_graph_title": True, "graph_title": title} if title else {}
 
 
+def _plain_label(text):
+    """An activity name that pm4py's visualizers pass to graphviz as literal text: entities
+    for ``& < >`` (graphviz decodes them in plain labels, and a name in ``<...>`` is then not
+    taken for an HTML label), doubled backslashes and ``\\n`` for line breaks."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\n", "\\n")
+
+
 def _with_font(gviz):
     """Put the sans-serif font first in a pm4py graphviz object's source."""
     gviz.body.insert(0, f'\tgraph [fontname="{FONT}"]\n\tnode [fontname="{FONT}"]\n'
@@ -449,13 +457,24 @@ def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges, acti
     if (isinstance(obj, tuple) and len(obj) == 3 and isinstance(obj[0], PetriNet)):
         from pm4py.visualization.petri_net import visualizer as pn_vis
 
+        net, im, fm = copy.deepcopy(obj)  # labels are escaped on a copy, never on the caller's
+        for t in net.transitions:
+            if t.label is not None:
+                t.label = _plain_label(t.label)
         params = {"rankdir": rankdir, **_title_params(title)}
-        return _with_font(pn_vis.apply(obj[0], obj[1], obj[2], parameters=params))
+        return _with_font(pn_vis.apply(net, im, fm, parameters=params))
     if isinstance(obj, ProcessTree):
         from pm4py.visualization.process_tree import visualizer as pt_vis
 
-        return _with_font(pt_vis.apply(obj, parameters={"rankdir": rankdir,
-                                                        **_title_params(title)}))
+        tree = copy.deepcopy(obj)
+        todo = [tree]
+        while todo:
+            node = todo.pop()
+            if node.label is not None:
+                node.label = _plain_label(node.label)
+            todo.extend(node.children)
+        return _with_font(pt_vis.apply(tree, parameters={"rankdir": rankdir,
+                                                         **_title_params(title)}))
     if isinstance(obj, HeuristicsNet):
         from pm4py.visualization.heuristics_net import visualizer as hn_vis
 

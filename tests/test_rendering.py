@@ -348,7 +348,14 @@ def test_hostile_activity_names_are_drawn_literally():
     assert svg.count('class="node"') == 11
     render(log, measure="performance").svg
     model = discover_journey(log, noise_threshold=0.0)
-    assert "&lt;B&gt;bold&lt;/B&gt;" in render(model).svg
+    heuristics = discover_journey(log, algorithm="heuristics")
+    for drawing in (render(model), render(model, view="petri_net"),
+                    render(model, view="process_tree"), render(heuristics),
+                    render(heuristics, view="petri_net"), render(heuristics, view="bpmn")):
+        svg = drawing.svg
+        assert "&lt;B&gt;bold&lt;/B&gt;" in svg and "&lt;none&gt;" in svg
+    # the labels are escaped on a copy: the caller's model keeps its names
+    assert "<B>bold</B>" in {t.label for t in model.net.transitions}
 
 
 def test_a_log_with_a_source_column_is_still_a_log():
