@@ -478,7 +478,8 @@ def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges, acti
     if isinstance(obj, HeuristicsNet):
         from pm4py.visualization.heuristics_net import visualizer as hn_vis
 
-        return hn_vis.apply(obj, parameters=_title_params(title)).source
+        gviz = hn_vis.apply(obj, parameters=_title_params(title))
+        return _with_font(gviz) if hasattr(gviz, "body") else gviz.source
     if isinstance(obj, BPMN):
         return _bpmn_source(obj, title, rankdir)
     raise TypeError(

@@ -214,6 +214,9 @@ def test_map_source_is_top_to_bottom_sans_serif_and_unsized():
     assert min(int(x) for x in re.findall(r"fontsize=(\d+)", source)) >= 10
     svg = render(discover_dfg(make_log())).svg
     assert "Helvetica" in svg and "Times" not in svg
+    model = discover_journey(make_log(), algorithm="heuristics")
+    for view in ("heuristics_net", "petri_net"):
+        assert 'fontname="Helvetica,Arial,sans-serif"' in render(model, view=view).source
     # models are still laid out left to right unless asked
     assert "rankdir=LR" in render(discover_bpmn(make_log())).source
     assert "rankdir=LR" in render(discover_dfg(make_log()), rankdir="LR").source
