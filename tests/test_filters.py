@@ -298,6 +298,10 @@ def test_apply_filters_accounts_each_expression():
     ("not time_frame:2024-01-01..2024-02-01", r"'not' cannot be used with time_frame"),
     ("case:product", r"write case:COLUMN=VALUE"),
     ("activity:", r"no activity is named"),
+    ("not activity_all:A,B", r"'not activity_all:' is ambiguous; use 'not activity:'"),
+    ("case:product= , ", r"no value is given"),
+    ("events:..", r"give at least one bound"),
+    ("start: ,", r"no activity is named"),
 ])
 def test_parse_filter_errors(expression, match):
     with pytest.raises(EventLogError, match=match):
@@ -318,6 +322,8 @@ def test_verb_errors():
         filter_time_frame(log, "2024-03-01", "2024-02-01")
     with pytest.raises(EventLogError, match=r"end='soon' is not a date"):
         filter_time_frame(log, "2024-03-01", "soon")
+    with pytest.raises(EventLogError, match=r"start='NaT' is not a date or time"):
+        filter_time_frame(log, "NaT", "2024-02-01")
     with pytest.raises(EventLogError, match=r"activities= is empty"):
         filter_start_activities(log, [])
     with pytest.raises(EventLogError, match=r"share=0\.0 must be a fraction in \(0, 1\]"):
