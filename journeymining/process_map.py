@@ -444,7 +444,7 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
     ------
     JourneyMiningError
         If ``dfg`` misses a DFG column or a threshold is not in [0, 1].
-    ValueError
+    JourneyMiningError (a ValueError)
         If ``measure``, ``statistic`` or ``rankdir`` is not one of the listed values.
     """
     import graphviz
@@ -453,11 +453,11 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
 
     _check_dfg(dfg, "render")
     if measure not in ("frequency", "performance"):
-        raise ValueError(f"render: measure={measure!r} must be 'frequency' or 'performance'.")
+        raise JourneyMiningError(f"render: measure={measure!r} must be 'frequency' or 'performance'.")
     if statistic not in ("mean", "median"):
-        raise ValueError(f"render: statistic={statistic!r} must be 'mean' or 'median'.")
+        raise JourneyMiningError(f"render: statistic={statistic!r} must be 'mean' or 'median'.")
     if rankdir not in ("TB", "LR", "BT", "RL"):
-        raise ValueError(f"render: rankdir={rankdir!r} must be 'TB' (top to bottom) or 'LR'.")
+        raise JourneyMiningError(f"render: rankdir={rankdir!r} must be 'TB' (top to bottom) or 'LR'.")
     dfg = dfg.reset_index(drop=True)
     if nodes is None:
         nodes = _nodes_of_dfg(dfg)

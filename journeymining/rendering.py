@@ -132,7 +132,7 @@ class Diagram:
 
         Raises
         ------
-        ValueError
+        JourneyMiningError (a ValueError)
             If the suffix is not one of :data:`FORMATS`.
         GraphvizNotFoundError
             If graphviz's ``dot`` is not installed (not needed for .dot/.gv).
@@ -140,7 +140,7 @@ class Diagram:
         path = Path(path)
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
-            raise ValueError(
+            raise JourneyMiningError(
                 f"Diagram.save: cannot tell the format of {str(path)!r} from its suffix "
                 f"{path.suffix!r}; use one of {sorted(FORMATS)}."
             )
@@ -351,7 +351,7 @@ def write_bpmn(model, path) -> Path:
     ------
     TypeError
         If ``model`` cannot be turned into BPMN.
-    ValueError
+    JourneyMiningError (a ValueError)
         If ``path`` does not end in ``.bpmn``.
 
     Examples
@@ -369,7 +369,7 @@ def write_bpmn(model, path) -> Path:
 
     path = Path(os.fspath(path))
     if path.suffix.lower() != ".bpmn":
-        raise ValueError(f"write_bpmn: {str(path)!r} should end in '.bpmn' (suffix "
+        raise JourneyMiningError(f"write_bpmn: {str(path)!r} should end in '.bpmn' (suffix "
                          f"{path.suffix!r}); BPMN modellers look for that suffix.")
     bpmn = _to_bpmn(model, "write_bpmn")
     # pm4py's layouter writes positions into the model's layout: keep the caller's intact
@@ -422,7 +422,7 @@ def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges, acti
     from .discovery import JourneyModel
 
     if view is not None and not isinstance(obj, JourneyModel):
-        raise ValueError("render: view= only applies to a JourneyModel.")
+        raise JourneyMiningError("render: view= only applies to a JourneyModel.")
     if isinstance(obj, pd.DataFrame):
         case_id_key, activity_key, timestamp_key = keys
         is_log = all(k in obj.columns for k in keys)
@@ -442,7 +442,7 @@ def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges, acti
             else ("heuristics_net", "petri_net", "bpmn")
         view = views[0] if view is None else view
         if view not in views:
-            raise ValueError(f"render: view={view!r} is not available for a {obj.algorithm} "
+            raise JourneyMiningError(f"render: view={view!r} is not available for a {obj.algorithm} "
                              f"model; use one of {list(views)}.")
         target = {"bpmn": obj.to_bpmn, "petri_net": lambda: (obj.net, obj.initial_marking,
                                                               obj.final_marking),
@@ -531,7 +531,7 @@ def render(model, *, view=None, measure="frequency", statistic="mean", title=Non
     ------
     TypeError
         If ``model`` is not one of the supported objects.
-    ValueError
+    JourneyMiningError (a ValueError)
         If ``view``, ``measure``, ``statistic`` or ``rankdir`` is not one of the listed values.
     JourneyMiningError
         If a DataFrame is neither an event log nor a DFG, or ``activities``/``paths`` is not
@@ -582,7 +582,7 @@ def save(model, path, **render_options) -> Path:
 
     Raises
     ------
-    ValueError
+    JourneyMiningError (a ValueError)
         If the suffix is not a supported format.
     GraphvizNotFoundError
         If graphviz's ``dot`` is not installed.
@@ -597,7 +597,7 @@ def save(model, path, **render_options) -> Path:
     """
     path = Path(os.fspath(path))
     if path.suffix.lower() not in FORMATS:
-        raise ValueError(
+        raise JourneyMiningError(
             f"save: cannot tell the format of {str(path)!r} from its suffix {path.suffix!r}; "
             f"use one of {sorted(FORMATS)}."
         )
