@@ -32,7 +32,7 @@ from . import _columns as C
 from ._eventlog import check_log
 from .errors import EventLogError
 
-__all__ = ["plot_dotted_chart", "handover_table", "plot_handover_network"]
+__all__ = ["plot_dotted_chart", "handover_table", "plot_handover_network", "plot_channel_flow"]
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf")
@@ -237,6 +237,99 @@ def plot_handover_network(log, *, resource_key=C.GROUP, min_handovers=1, max_res
     return fig
 
 
-for _f in (plot_dotted_chart, handover_table, plot_handover_network):
+def plot_channel_flow(log, *, channel_key=C.CHANNEL, max_channels=8, case_id_key=C.CASE,
+                      activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP, figsize=(8, 5)):
+    """Channel flow: how customers move from one contact channel to the next (an alluvial chart).
+
+    The switches are :func:`handover_table` over ``channel_key``: consecutive events of a case
+    whose channels differ (events without a channel are skipped). Left: the channel a customer
+    leaves; right: the channel they use next; each band is as thick as its number of switches.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        Event log, one row per event.
+    channel_key : str, default "channel"
+        Column holding the contact channel.
+    max_channels : int, default 8
+        The channels with the most switches keep their name, the rest become "other".
+    {keys}
+    figsize : tuple, default (8, 5)
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    EventLogError
+        If the log is not an event log or has no column ``channel_key``.
+    """
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    table = handover_table(log, resource_key=channel_key, case_id_key=case_id_key,
+                           activity_key=activity_key, timestamp_key=timestamp_key)
+    totals = pd.concat([table.groupby("source")["handovers"].sum(),
+                        table.groupby("target")["handovers"].sum()]).groupby(level=0).sum()
+    keep = set(totals.sort_values(ascending=False, kind="stable").index[:max_channels])
+    table = table.assign(source=table["source"].where(table["source"].isin(keep), "other"),
+                         target=table["target"].where(table["target"].isin(keep), "other"))
+    table = table.groupby(["source", "target"], sort=False)["handovers"].sum().reset_index()
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    total = int(table["handovers"].sum())
+    ax.set_title(f"Contact channel \u2192 next contact channel ({total:,} switches)", loc="left",
+                 fontsize=11)
+    if total == 0:
+        ax.text(0.5, 0.5, f"no case changes {channel_key}", ha="center", va="center")
+        return fig
+    gap = 0.02
+    left = table.groupby("source")["handovers"].sum().sort_values(ascending=False, kind="stable")
+    right = table.groupby("target")["handovers"].sum().sort_values(ascending=False, kind="stable")
+    colours = {c: _PALETTE[i % len(_PALETTE)] for i, c in
+               enumerate(dict.fromkeys([*left.index, *right.index]))}
+
+    def stack(sizes):
+        scale = (1 - gap * (len(sizes) - 1)) / total
+        spans, y = {}, 1.0
+        for name, size in sizes.items():
+            spans[name] = [y, y - size * scale]
+            y -= size * scale + gap
+        return spans, scale
+
+    lspan, scale = stack(left)
+    rspan, _ = stack(right)
+    lcur = {k: v[0] for k, v in lspan.items()}
+    rcur = {k: v[0] for k, v in rspan.items()}
+    x0, x1 = 0.15, 0.85
+    for s, t, h in table.sort_values("handovers", ascending=False, kind="stable").itertuples(
+            index=False):
+        height = h * scale
+        ys0, ys1 = lcur[s], rcur[t]
+        lcur[s] -= height
+        rcur[t] -= height
+        xm = (x0 + x1) / 2
+        verts = [(x0, ys0), (xm, ys0), (xm, ys1), (x1, ys1), (x1, ys1 - height),
+                 (xm, ys1 - height), (xm, ys0 - height), (x0, ys0 - height), (x0, ys0)]
+        codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.LINETO,
+                 MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.CLOSEPOLY]
+        ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=colours[s], alpha=0.45,
+                               edgecolor="none"))
+    for spans, sizes, x, ha in ((lspan, left, x0, "right"), (rspan, right, x1, "left")):
+        for name, (top, bottom) in spans.items():
+            ax.add_patch(PathPatch(MplPath([(x - 0.01, top), (x + 0.01, top), (x + 0.01, bottom),
+                                            (x - 0.01, bottom), (x - 0.01, top)]),
+                                   facecolor=colours[name], edgecolor="none"))
+            ax.text(x + (-0.02 if ha == "right" else 0.02), (top + bottom) / 2,
+                    f"{name}\n{int(sizes[name]):,}", ha=ha, va="center", fontsize=10)
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.02, 1.02)
+    return fig
+
+
+for _f in (plot_dotted_chart, handover_table, plot_handover_network, plot_channel_flow):
     _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
 del _f

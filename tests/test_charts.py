@@ -3,7 +3,12 @@
 import pandas as pd
 import pytest
 
-from journeymining.charts import handover_table, plot_dotted_chart, plot_handover_network
+from journeymining.charts import (
+    handover_table,
+    plot_channel_flow,
+    plot_dotted_chart,
+    plot_handover_network,
+)
 from journeymining.errors import EventLogError
 
 CASE, ACT, TIME, GROUP = "case:concept:name", "concept:name", "time:timestamp", "org:group"
@@ -57,3 +62,18 @@ def test_chart_errors():
         plot_dotted_chart(make_log(), color_key="channel")
     with pytest.raises(EventLogError, match=r"the event log is empty"):
         plot_dotted_chart(make_log().iloc[:0])
+
+
+def test_channel_flow_counts_switches():
+    # channels: c1 phone, phone, chat, (none), phone; c2 chat, phone; c3 phone: switches
+    # phone→chat 1 (c1), chat→phone 2 (c1 and c2)
+    log = make_log().rename(columns={GROUP: "channel"}).replace(
+        {"channel": {"desk": "phone", "backoffice": "chat"}})
+    fig = plot_channel_flow(log)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"phone\n1", "chat\n2", "phone\n2", "chat\n1"} <= texts
+    assert "(3 switches)" in fig.axes[0].get_title(loc="left")
+    quiet = plot_channel_flow(log.assign(channel="phone"))
+    assert {t.get_text() for t in quiet.axes[0].texts} == {"no case changes channel"}
+    with pytest.raises(EventLogError, match=r"no column 'channel'"):
+        plot_channel_flow(make_log())

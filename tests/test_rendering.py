@@ -462,3 +462,20 @@ def test_write_bpmn_has_diagram_interchange(tmp_path):
         write_bpmn(model, tmp_path / "journey.xml")
     with pytest.raises(TypeError, match="cannot make a BPMN model of a str"):
         write_bpmn("model", tmp_path / "x.bpmn")
+
+
+def test_rare_back_edges_do_not_rank_the_map():
+    # A → B → C three times, A → B → C → B → C once: edges ▶→A 4, A→B 4, B→C 5, C→B 1, C→■ 4.
+    # The flow order is ▶, A, B, C, ■, so only the rare C→B runs backwards and is drawn
+    # without ranking constraint; the main path then runs straight down.
+    log = log_of({"1": ["A", "B", "C"], "2": ["A", "B", "C"], "3": ["A", "B", "C"],
+                  "4": ["A", "B", "C", "B", "C"]})
+    lines = render(log).source.splitlines()
+    free = [line for line in lines if "constraint=false" in line]
+    assert len(free) == 1 and 'tooltip="C → B: 1 times"' in free[0]
+    svg = render(log).svg
+    ys = {}
+    for name in "ABC":
+        match = re.search(rf'y="([\d.-]+)"[^>]*>{name}</text>', svg)
+        ys[name] = float(match.group(1))
+    assert ys["A"] < ys["B"] < ys["C"]  # SVG y grows downwards: A on top
