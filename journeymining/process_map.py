@@ -625,7 +625,8 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
     for i, row in enumerate(drawn.itertuples(index=False)):
         width = 0.8 + 4.2 * math.sqrt(row.frequency / max_freq)
         attrs = {"penwidth": f"{width:.2f}"}
-        tip = f"{row.source} → {row.target}: {_count(row.frequency)} times"
+        tip = (f"{row.source} → {row.target}: {_count(row.frequency)} "
+               f"time{'' if row.frequency == 1 else 's'}")
         if not inner.iat[i]:
             attrs.update(style="dashed", color="#9e9e9e", label=_count(row.frequency))
         elif measure == "frequency":

@@ -472,7 +472,7 @@ def test_rare_back_edges_do_not_rank_the_map():
                   "4": ["A", "B", "C", "B", "C"]})
     lines = render(log).source.splitlines()
     free = [line for line in lines if "constraint=false" in line]
-    assert len(free) == 1 and 'tooltip="C → B: 1 times"' in free[0]
+    assert len(free) == 1 and 'tooltip="C → B: 1 time"' in free[0]
     svg = render(log).svg
     ys = {}
     for name in "ABC":
