@@ -54,3 +54,25 @@ from .report import ReportSection, write_report  # noqa: F401
 from .rendering import Diagram, GraphvizNotFoundError, render  # noqa: F401
 from .rendering import save as save_diagram  # noqa: F401
 from .tickets import Conversion, tickets_to_event_log  # noqa: F401
+from .charts import (  # noqa: F401
+    handover_table,
+    plot_channel_flow,
+    plot_dotted_chart,
+    plot_handover_network,
+)
+from .filters import (  # noqa: F401
+    apply_filters,
+    filter_account,
+    filter_activity_presence,
+    filter_case_attribute,
+    filter_case_size,
+    filter_end_activities,
+    filter_follows,
+    filter_start_activities,
+    filter_throughput_time,
+    filter_time_frame,
+    filter_variant_coverage,
+    parse_filter,
+)
+from .process_map import format_duration, process_map_data  # noqa: F401
+from .rendering import write_bpmn  # noqa: F401

@@ -1,9 +1,15 @@
-"""Draw directly-follows graphs and process models as SVG, PNG or PDF with graphviz ``dot``.
+"""Draw process maps and process models as SVG, PNG or PDF with graphviz.
 
-The graph is laid out by pm4py's visualizers (``pm4py.visualization.*``), which produce graphviz
-source; journeymining then pipes that source through the ``dot`` binary itself: no pop-up window,
-no temporary file. The result is a :class:`Diagram`, which displays inline in Jupyter and
-``.save(path)``-s to ``.svg``, ``.png``, ``.pdf`` (or ``.dot``, the graphviz source).
+A directly-follows graph (or an event log) is drawn as a **process map**
+(:mod:`journeymining.process_map`): top to bottom, sans-serif, sized to its content, edge width by
+frequency, colours by quantile so rare paths are pale, durations in human units, and Disco-style
+``activities=`` / ``paths=`` thresholds that keep the map connected. A BPMN model is drawn left to
+right with redundant gateways merged; Petri nets, process trees and heuristics nets are laid out
+by pm4py's visualizers. The graphviz source is turned into a picture by the ``graphviz`` Python
+package (the ``dot`` program, through a pipe: no pop-up window, no temporary file). The result is
+a :class:`Diagram`, which displays inline in Jupyter and ``.save(path)``-s to ``.svg``, ``.png``,
+``.pdf`` (or ``.dot``, the graphviz source). :func:`write_bpmn` writes a ``.bpmn`` file with
+diagram interchange (shapes and bounds) for BPMN modellers.
 
 Examples
 --------
@@ -19,21 +25,27 @@ Examples
 >>> diagram = render(discover_dfg(log))
 >>> diagram.svg.lstrip().startswith("<?xml")
 True
+>>> "2 h" in render(log, measure="performance").source   # an event log works too
+True
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import os
-import shutil
-import subprocess
+import re
 import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from . import _columns as C
 from .errors import JourneyMiningError
+from .process_map import FONT, format_duration, process_map_data, process_map_source
 
-__all__ = ["Diagram", "GraphvizNotFoundError", "render", "save", "FORMATS"]
+__all__ = ["Diagram", "GraphvizNotFoundError", "GraphvizError", "render", "save", "write_bpmn",
+           "format_duration", "process_map_data", "bpmn_gateway_count", "FORMATS"]
 
 #: File formats :meth:`Diagram.save` writes, by file suffix.
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -46,27 +58,28 @@ _INSTALL_HINT = (
 )
 
 
-class GraphvizNotFoundError(RuntimeError):
+class GraphvizNotFoundError(JourneyMiningError, RuntimeError):
     """graphviz's ``dot`` program is not installed (or not on ``PATH``)."""
 
 
-def _dot_program():
-    dot = shutil.which("dot")
-    if dot is None:
-        raise GraphvizNotFoundError(_INSTALL_HINT)
-    return dot
+class GraphvizError(JourneyMiningError, RuntimeError):
+    """graphviz's ``dot`` rejected the source of a drawing."""
 
 
 def _run_dot(source: str, fmt: str) -> bytes:
-    dot = _dot_program()
-    done = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
-                          check=False)
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"graphviz `dot -T{fmt}` failed (exit code {done.returncode}): "
-            f"{done.stderr.decode('utf-8', 'replace').strip()}"
-        )
-    return done.stdout
+    import graphviz
+
+    try:
+        return graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError(_INSTALL_HINT) from None
+    except graphviz.CalledProcessError as exc:
+        stderr = (exc.stderr or b"").decode("utf-8", "replace").strip()
+        raise GraphvizError(
+            f"graphviz `dot -T{fmt}` failed (exit code {exc.returncode}): {stderr}. "
+            "The graphviz source is in Diagram.source; please report it if journeymining "
+            "produced it."
+        ) from None
 
 
 class Diagram:
@@ -119,7 +132,7 @@ class Diagram:
 
         Raises
         ------
-        ValueError
+        JourneyMiningError (a ValueError)
             If the suffix is not one of :data:`FORMATS`.
         GraphvizNotFoundError
             If graphviz's ``dot`` is not installed (not needed for .dot/.gv).
@@ -127,7 +140,7 @@ class Diagram:
         path = Path(path)
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
-            raise ValueError(
+            raise JourneyMiningError(
                 f"Diagram.save: cannot tell the format of {str(path)!r} from its suffix "
                 f"{path.suffix!r}; use one of {sorted(FORMATS)}."
             )
@@ -148,65 +161,259 @@ class Diagram:
 # --------------------------------------------------------------------------------------------
 # pm4py objects -> graphviz source
 # --------------------------------------------------------------------------------------------
-_DFG_COLUMNS = ("source", "target", "frequency", "mean_duration", "median_duration")
-
-
 def _title_params(title):
     return {"enable_graph_title": True, "graph_title": title} if title else {}
 
 
-def _dfg_source(dfg: pd.DataFrame, measure, statistic, title, rankdir, max_edges):
-    from pm4py.visualization.dfg import visualizer as dfg_vis
+def _plain_label(text):
+    """An activity name that pm4py's visualizers pass to graphviz as literal text: entities
+    for ``& < >`` (graphviz decodes them in plain labels, and a name in ``<...>`` is then not
+    taken for an HTML label), doubled backslashes and ``\\n`` for line breaks."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\n", "\\n")
 
-    from .discovery import END, START
 
-    missing = [c for c in _DFG_COLUMNS if c not in dfg.columns]
-    if missing:
-        raise JourneyMiningError(
-            f"render: the DataFrame is not a directly-follows graph (missing columns {missing}; "
-            f"columns present: {list(dfg.columns)}). Pass the result of "
-            "journeymining.discover_dfg(log)."
-        )
-    if measure not in ("frequency", "performance"):
-        raise ValueError(f"render: measure={measure!r} must be 'frequency' or 'performance'.")
-    if statistic not in ("mean", "median"):
-        raise ValueError(f"render: statistic={statistic!r} must be 'mean' or 'median'.")
-    is_start = dfg["source"] == START
-    is_end = dfg["target"] == END
-    inner = dfg[~is_start & ~is_end]
-    if max_edges is not None and len(inner) > int(max_edges):
-        # keep the most frequent edges and only the activities they touch (pm4py's own cut can
-        # drop an activity that is still a start or end activity, and then fails)
-        inner = inner.sort_values("frequency", ascending=False, kind="stable").head(int(max_edges))
-        shown = set(inner["source"]) | set(inner["target"])
-        keep = (is_start & dfg["target"].isin(shown)) | (is_end & dfg["source"].isin(shown))
-        dfg = pd.concat([dfg[keep], inner])
-        is_start = dfg["source"] == START
-        is_end = dfg["target"] == END
-    start_activities = dict(zip(dfg.loc[is_start, "target"], dfg.loc[is_start, "frequency"].astype(int)))
-    end_activities = dict(zip(dfg.loc[is_end, "source"], dfg.loc[is_end, "frequency"].astype(int)))
-    # every event is either the first of its case or the target of one edge
-    counts = dfg[~is_end].groupby("target", sort=False)["frequency"].sum()
-    activities_count = {a: int(c) for a, c in counts.items()}
-    for a in end_activities:
-        activities_count.setdefault(a, 0)
-    params = {"start_activities": start_activities, "end_activities": end_activities,
-              "rankdir": rankdir, **_title_params(title)}
-    params["maxNoOfEdgesInDiagram"] = max(len(inner), 1)
-    pairs = list(zip(inner["source"], inner["target"]))
-    if measure == "frequency":
-        values = dict(zip(pairs, inner["frequency"].astype(int)))
-        variant = dfg_vis.Variants.FREQUENCY
-    else:
-        seconds = inner[f"{statistic}_duration"].dt.total_seconds()
-        values = dict(zip(pairs, seconds.astype(float)))
-        variant = dfg_vis.Variants.PERFORMANCE
-    gviz = dfg_vis.apply(values, activities_count=activities_count, variant=variant,
-                         parameters=params)
+def _with_font(gviz):
+    """Put the sans-serif font first in a pm4py graphviz object's source."""
+    gviz.body.insert(0, f'\tgraph [fontname="{FONT}"]\n\tnode [fontname="{FONT}"]\n'
+                        f'\tedge [fontname="{FONT}"]\n')
     return gviz.source
 
 
-def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges):
+# --------------------------------------------------------------------------------------------
+# BPMN: left to right, redundant gateways merged
+# --------------------------------------------------------------------------------------------
+def _bpmn_graph(bpmn):
+    """Plain copy of a pm4py BPMN: ({id: (kind, name)}, [(source id, target id)])."""
+    from pm4py.objects.bpmn.obj import BPMN
+
+    kinds = ((BPMN.StartEvent, "start"), (BPMN.EndEvent, "end"),
+             (BPMN.ParallelGateway, "and"), (BPMN.ExclusiveGateway, "xor"),
+             (BPMN.InclusiveGateway, "or"), (BPMN.Gateway, "xor"), (BPMN.Task, "task"),
+             (BPMN.Event, "event"))
+    ids, nodes = {}, {}
+    for i, node in enumerate(bpmn.get_nodes()):
+        kind = next((k for cls, k in kinds if isinstance(node, cls)), "task")
+        ids[id(node)] = f"n{i}"
+        nodes[f"n{i}"] = (kind, node.get_name())
+    flows = [(ids[id(f.get_source())], ids[id(f.get_target())]) for f in bpmn.get_flows()
+             if id(f.get_source()) in ids and id(f.get_target()) in ids]
+    return nodes, list(dict.fromkeys(flows))
+
+
+def _simplify_gateways(nodes, flows):
+    """Merge gateways that only route tokens between each other; the behaviour is unchanged.
+
+    * a gateway with one incoming and one outgoing flow is dropped (its flows joined);
+    * two exclusive (or two inclusive) gateways linked ``g -> h`` where ``g`` leads only to
+      ``h`` or ``h`` is reached only from ``g`` become one gateway (a token at either may take
+      any of their other flows; a flow from the merged gateway to itself is dropped);
+    * two parallel gateways linked ``g -> h`` merge when ``g`` is a pure split feeding a split
+      (``h`` reached only from ``g``, ``g`` with one incoming flow) or a pure join feeding a
+      join (``g`` leading only to ``h``, ``h`` with one outgoing flow).
+    """
+    nodes, flows = dict(nodes), list(dict.fromkeys(flows))
+
+    def merge(g, h):  # h survives
+        out = []
+        for a, b in flows:
+            a, b = (h if a == g else a), (h if b == g else b)
+            if a == b == h:
+                continue
+            out.append((a, b))
+        del nodes[g]
+        return list(dict.fromkeys(out))
+
+    changed = True
+    while changed:
+        changed = False
+        ins, outs = {}, {}
+        for a, b in flows:
+            outs.setdefault(a, []).append(b)
+            ins.setdefault(b, []).append(a)
+        for g, (kind, _) in list(nodes.items()):
+            if kind not in ("xor", "and", "or"):
+                continue
+            g_in, g_out = ins.get(g, []), outs.get(g, [])
+            if len(g_in) == 1 and len(g_out) == 1 and g not in g_in and g not in g_out:
+                flows = [f for f in flows if g not in f] + [(g_in[0], g_out[0])]
+                flows = list(dict.fromkeys(flows))
+                del nodes[g]
+                changed = True
+                break
+            for h in g_out:
+                if h == g or nodes.get(h, ("",))[0] != kind:
+                    continue
+                h_in, h_out = ins.get(h, []), outs.get(h, [])
+                if kind == "and":
+                    ok = (h_in == [g] and len(g_in) == 1) or (g_out == [h] and len(h_out) == 1)
+                else:
+                    ok = g_out == [h] or h_in == [g]
+                if ok:
+                    flows = merge(g, h)
+                    changed = True
+                    break
+            if changed:
+                break
+    return nodes, flows
+
+
+def _bpmn_source(bpmn, title, rankdir, simplify=True):
+    import graphviz
+
+    from .process_map import _label
+
+    nodes, flows = _bpmn_graph(bpmn)
+    if simplify:
+        nodes, flows = _simplify_gateways(nodes, flows)
+    g = graphviz.Digraph("bpmn")
+    g.attr(rankdir=rankdir or "LR", fontname=FONT, fontsize="16", bgcolor="white",
+           nodesep="0.25", ranksep="0.3", pad="0.2")
+    if title:
+        g.attr(label=_label(title), labelloc="t", labeljust="l")
+    g.attr("node", fontname=FONT, fontsize="12")
+    g.attr("edge", arrowsize="0.7", color="#555555")
+    for nid, (kind, name) in nodes.items():
+        if kind == "task":
+            g.node(nid, label=_label(name), shape="box", style="rounded,filled",
+                   fillcolor="#fffbe6", color="#8c7a3e", margin="0.12,0.06")
+        elif kind == "start":
+            g.node(nid, label="", shape="circle", width="0.35", style="filled",
+                   fillcolor="#e5f5e0", color="#41ab5d", xlabel="start", fontsize="10")
+        elif kind == "end":
+            g.node(nid, label="", shape="circle", width="0.35", penwidth="3", style="filled",
+                   fillcolor="#fee0d2", color="#cb181d", xlabel="end", fontsize="10")
+        elif kind in ("xor", "and", "or"):
+            symbol = {"xor": "×", "and": "+", "or": "o"}[kind]
+            g.node(nid, label=symbol, shape="diamond", width="0.4", height="0.4",
+                   fixedsize="true", fontsize="14", style="filled", fillcolor="white",
+                   color="#555555")
+        else:
+            g.node(nid, label=_label(name), shape="circle", fontsize="10")
+    for a, b in flows:
+        g.edge(a, b)
+    return g.source
+
+
+def bpmn_gateway_count(bpmn, *, simplify=True) -> int:
+    """Number of gateways :func:`render` draws for ``bpmn`` (after merging redundant ones)."""
+    nodes, flows = _bpmn_graph(bpmn)
+    if simplify:
+        nodes, flows = _simplify_gateways(nodes, flows)
+    return sum(kind in ("xor", "and", "or") for kind, _ in nodes.values())
+
+
+def _to_bpmn(obj, verb):
+    from pm4py.objects.bpmn.obj import BPMN
+    from pm4py.objects.petri_net.obj import PetriNet
+    from pm4py.objects.process_tree.obj import ProcessTree
+
+    from .discovery import JourneyModel
+
+    if isinstance(obj, BPMN):
+        return obj
+    if isinstance(obj, JourneyModel):
+        return obj.to_bpmn()
+    import pm4py
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if isinstance(obj, ProcessTree):
+            return pm4py.convert_to_bpmn(obj)
+        if isinstance(obj, tuple) and len(obj) == 3 and isinstance(obj[0], PetriNet):
+            return pm4py.convert_to_bpmn(*obj)
+    raise TypeError(f"{verb}: cannot make a BPMN model of a {type(obj).__name__}. Pass a "
+                    "JourneyModel from discover_journey, a BPMN from discover_bpmn, a pm4py "
+                    "ProcessTree or a (net, initial_marking, final_marking) tuple.")
+
+
+def write_bpmn(model, path) -> Path:
+    """Write ``model`` as a ``.bpmn`` file (BPMN 2.0 XML) with diagram interchange.
+
+    The file carries a laid-out ``bpmndi:BPMNDiagram`` (one ``bpmndi:BPMNShape`` with
+    ``dc:Bounds`` per node, one ``bpmndi:BPMNEdge`` per flow), so BPMN modellers (Camunda
+    Modeler, bpmn.io, Signavio) open it as a drawing. The model is written as discovered (no
+    gateway is merged); the caller's object is not changed.
+
+    Parameters
+    ----------
+    model : JourneyModel, BPMN, ProcessTree or (net, initial_marking, final_marking)
+        What to write (from :func:`journeymining.discover_journey` or ``discover_bpmn``).
+    path : str or os.PathLike
+        Output file; should end in ``.bpmn``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` cannot be turned into BPMN.
+    JourneyMiningError (a ValueError)
+        If ``path`` does not end in ``.bpmn``.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from journeymining.discovery import discover_bpmn
+    >>> log = pd.DataFrame({"case:concept:name": ["a", "a"], "concept:name": ["Chat", "Resolve"],
+    ...                     "time:timestamp": pd.to_datetime(["2024-05-01", "2024-05-02"], utc=True)})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     text = write_bpmn(discover_bpmn(log), pathlib.Path(tmp) / "m.bpmn").read_text()
+    >>> "bpmndi:BPMNShape" in text and "dc:Bounds" in text
+    True
+    """
+    import pm4py
+
+    path = Path(os.fspath(path))
+    if path.suffix.lower() != ".bpmn":
+        raise JourneyMiningError(f"write_bpmn: {str(path)!r} should end in '.bpmn' (suffix "
+                         f"{path.suffix!r}); BPMN modellers look for that suffix.")
+    bpmn = _to_bpmn(model, "write_bpmn")
+    # pm4py's layouter writes positions into the model's layout: keep the caller's intact
+    layout = bpmn.get_layout()
+    saved = {key: copy.deepcopy(value) for key, value in layout.layout_dict.items()}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pm4py.write_bpmn(bpmn, str(path), auto_layout=True)
+    finally:
+        bpmn.set_layout(layout)
+        layout.layout_dict = saved
+    text = path.read_text(encoding="utf-8")
+    path.write_text(_shift_to_origin(text), encoding="utf-8")
+    return path
+
+
+_DI_TAG = re.compile(r"<(?:\w+:)?(?:Bounds|waypoint)\b[^>]*>")
+_DI_XY = re.compile(r'\b([xy])="(-?[\d.]+(?:[eE][-+]?\d+)?)"')
+
+
+def _shift_to_origin(text, margin=20.0):
+    """Move the diagram so that its top-left corner is at (margin, margin): pm4py's layout
+    can place shapes at negative coordinates, which some modellers show off-canvas."""
+    low = {"x": math.inf, "y": math.inf}
+    for tag in _DI_TAG.findall(text):
+        for axis, value in _DI_XY.findall(tag):
+            low[axis] = min(low[axis], float(value))
+    if math.isinf(low["x"]) or math.isinf(low["y"]):
+        return text
+    shift = {axis: margin - value for axis, value in low.items()}
+
+    def move(tag):
+        return _DI_XY.sub(lambda m: f'{m.group(1)}="{float(m.group(2)) + shift[m.group(1)]:.2f}"',
+                          tag.group(0))
+
+    return _DI_TAG.sub(move, text)
+
+
+# --------------------------------------------------------------------------------------------
+# dispatch
+# --------------------------------------------------------------------------------------------
+def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges, activities, paths,
+               keys):
     from pm4py.objects.bpmn.obj import BPMN
     from pm4py.objects.heuristics_net.obj import HeuristicsNet
     from pm4py.objects.petri_net.obj import Marking, PetriNet
@@ -215,71 +422,105 @@ def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges):
     from .discovery import JourneyModel
 
     if view is not None and not isinstance(obj, JourneyModel):
-        raise ValueError("render: view= only applies to a JourneyModel.")
+        raise JourneyMiningError("render: view= only applies to a JourneyModel.")
     if isinstance(obj, pd.DataFrame):
-        return _dfg_source(obj, measure, statistic, title, rankdir, max_edges)
+        case_id_key, activity_key, timestamp_key = keys
+        is_log = all(k in obj.columns for k in keys)
+        if not is_log:  # a DFG (or neither: the DFG check names what is missing)
+            dfg, nodes = obj, None
+        else:
+            nodes, dfg = process_map_data(obj, case_id_key=case_id_key,
+                                          activity_key=activity_key,
+                                          timestamp_key=timestamp_key)
+            nodes = nodes.drop(columns=["kept", "added"])
+            dfg = dfg.drop(columns=["kept", "added"])
+        return process_map_source(dfg, measure=measure, statistic=statistic, title=title,
+                                  rankdir=rankdir or "TB", activities=activities, paths=paths,
+                                  max_edges=max_edges, nodes=nodes)
     if isinstance(obj, JourneyModel):
         views = ("bpmn", "petri_net", "process_tree") if obj.process_tree is not None \
             else ("heuristics_net", "petri_net", "bpmn")
         view = views[0] if view is None else view
         if view not in views:
-            raise ValueError(f"render: view={view!r} is not available for a {obj.algorithm} "
+            raise JourneyMiningError(f"render: view={view!r} is not available for a {obj.algorithm} "
                              f"model; use one of {list(views)}.")
         target = {"bpmn": obj.to_bpmn, "petri_net": lambda: (obj.net, obj.initial_marking,
                                                               obj.final_marking),
                   "process_tree": lambda: obj.process_tree,
                   "heuristics_net": lambda: obj.heuristics_net}[view]()
         return _source_of(target, view=None, measure=measure, statistic=statistic, title=title,
-                          rankdir=rankdir, max_edges=max_edges)
+                          rankdir=rankdir, max_edges=max_edges, activities=activities,
+                          paths=paths, keys=keys)
+    rankdir = rankdir or "LR"
     if isinstance(obj, PetriNet):
         obj = (obj, Marking(), Marking())
     if (isinstance(obj, tuple) and len(obj) == 3 and isinstance(obj[0], PetriNet)):
         from pm4py.visualization.petri_net import visualizer as pn_vis
 
+        net, im, fm = copy.deepcopy(obj)  # labels are escaped on a copy, never on the caller's
+        for t in net.transitions:
+            if t.label is not None:
+                t.label = _plain_label(t.label)
         params = {"rankdir": rankdir, **_title_params(title)}
-        return pn_vis.apply(obj[0], obj[1], obj[2], parameters=params).source
+        return _with_font(pn_vis.apply(net, im, fm, parameters=params))
     if isinstance(obj, ProcessTree):
         from pm4py.visualization.process_tree import visualizer as pt_vis
 
-        return pt_vis.apply(obj, parameters={"rankdir": rankdir, **_title_params(title)}).source
+        tree = copy.deepcopy(obj)
+        todo = [tree]
+        while todo:
+            node = todo.pop()
+            if node.label is not None:
+                node.label = _plain_label(node.label)
+            todo.extend(node.children)
+        return _with_font(pt_vis.apply(tree, parameters={"rankdir": rankdir,
+                                                         **_title_params(title)}))
     if isinstance(obj, HeuristicsNet):
         from pm4py.visualization.heuristics_net import visualizer as hn_vis
 
-        return hn_vis.apply(obj, parameters=_title_params(title)).source
+        gviz = hn_vis.apply(obj, parameters=_title_params(title))
+        return _with_font(gviz) if hasattr(gviz, "body") else gviz.source
     if isinstance(obj, BPMN):
-        from pm4py.visualization.bpmn import visualizer as bpmn_vis
-
-        return bpmn_vis.apply(obj, parameters={"rankdir": rankdir, **_title_params(title)}).source
+        return _bpmn_source(obj, title, rankdir)
     raise TypeError(
-        f"render: cannot draw a {type(obj).__name__}. Pass a DFG DataFrame from discover_dfg, a "
-        "JourneyModel from discover_journey, a BPMN from discover_bpmn, a pm4py ProcessTree, "
-        "HeuristicsNet, PetriNet or (net, initial_marking, final_marking) tuple."
+        f"render: cannot draw a {type(obj).__name__}. Pass an event log or a DFG DataFrame "
+        "from discover_dfg, a JourneyModel from discover_journey, a BPMN from discover_bpmn, a "
+        "pm4py ProcessTree, HeuristicsNet, PetriNet or (net, initial_marking, final_marking) "
+        "tuple."
     )
 
 
 def render(model, *, view=None, measure="frequency", statistic="mean", title=None,
-           rankdir="LR", max_edges=None) -> Diagram:
-    """Draw a DFG or a process model.
+           rankdir=None, max_edges=None, activities=1.0, paths=1.0, case_id_key=C.CASE,
+           activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP) -> Diagram:
+    """Draw a process map (of an event log or a DFG) or a process model.
 
     Parameters
     ----------
     model : DataFrame, JourneyModel, BPMN, ProcessTree, HeuristicsNet, PetriNet or tuple
-        A directly-follows graph from :func:`journeymining.discovery.discover_dfg`, a model from
-        :func:`journeymining.discovery.discover_journey` or ``discover_bpmn``, or a pm4py object
-        (a Petri net may be given as ``(net, initial_marking, final_marking)``).
+        An event log, a directly-follows graph from :func:`journeymining.discover_dfg`, a model
+        from :func:`journeymining.discover_journey` or ``discover_bpmn``, or a pm4py object (a
+        Petri net may be given as ``(net, initial_marking, final_marking)``).
     view : {"bpmn", "petri_net", "process_tree", "heuristics_net"}, optional
         For a JourneyModel: which form to draw. Default ``"bpmn"`` for an inductive model and
         ``"heuristics_net"`` for a heuristics model.
     measure : {"frequency", "performance"}, default "frequency"
-        For a DFG: label edges with how often they occur, or with their duration.
+        For a process map: label edges with how often they occur, or with their duration
+        (in s / min / h / d, see :func:`format_duration`).
     statistic : {"mean", "median"}, default "mean"
-        For a performance DFG: which duration column labels the edges.
+        For the performance view: which duration labels the edges.
     title : str, optional
         Title drawn above the graph.
-    rankdir : {"LR", "TB"}, default "LR"
-        Layout direction (left to right, or top to bottom); not used by heuristics nets.
+    rankdir : {"TB", "LR"}, optional
+        Layout direction. Default top to bottom for process maps, left to right for models;
+        not used by heuristics nets.
     max_edges : int, optional
-        For a DFG: draw only the most frequent edges.
+        For a process map: show the activities of the ``max_edges`` most frequent edges
+        (kept connected, so a few more edges may be drawn).
+    activities, paths : float, default 1.0
+        For a process map: the share of activities shown and of paths drawn between them
+        (Disco's sliders; the map stays connected, see :mod:`journeymining.process_map`).
+    {keys}
 
     Returns
     -------
@@ -290,10 +531,11 @@ def render(model, *, view=None, measure="frequency", statistic="mean", title=Non
     ------
     TypeError
         If ``model`` is not one of the supported objects.
-    ValueError
-        If ``view``, ``measure`` or ``statistic`` is not one of the listed values.
+    JourneyMiningError (a ValueError)
+        If ``view``, ``measure``, ``statistic`` or ``rankdir`` is not one of the listed values.
     JourneyMiningError
-        If a DataFrame without the DFG columns is given.
+        If a DataFrame is neither an event log nor a DFG, or ``activities``/``paths`` is not
+        in [0, 1].
     GraphvizNotFoundError
         When the drawing is produced (``.svg``, ``.save``, display) and ``dot`` is not installed.
 
@@ -307,14 +549,18 @@ def render(model, *, view=None, measure="frequency", statistic="mean", title=Non
     ...     "time:timestamp": pd.to_datetime(["2024-05-01 08:00", "2024-05-01 10:00"], utc=True),
     ... })
     >>> d = render(discover_dfg(log), measure="performance")
-    >>> "2h" in d.source
+    >>> "2 h" in d.source
     True
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         source = _source_of(model, view=view, measure=measure, statistic=statistic, title=title,
-                            rankdir=rankdir, max_edges=max_edges)
+                            rankdir=rankdir, max_edges=max_edges, activities=activities,
+                            paths=paths, keys=(case_id_key, activity_key, timestamp_key))
     return Diagram(source)
+
+
+render.__doc__ = render.__doc__.replace("{keys}", C.KEYS_DOC)
 
 
 def save(model, path, **render_options) -> Path:
@@ -336,7 +582,7 @@ def save(model, path, **render_options) -> Path:
 
     Raises
     ------
-    ValueError
+    JourneyMiningError (a ValueError)
         If the suffix is not a supported format.
     GraphvizNotFoundError
         If graphviz's ``dot`` is not installed.
@@ -351,7 +597,7 @@ def save(model, path, **render_options) -> Path:
     """
     path = Path(os.fspath(path))
     if path.suffix.lower() not in FORMATS:
-        raise ValueError(
+        raise JourneyMiningError(
             f"save: cannot tell the format of {str(path)!r} from its suffix {path.suffix!r}; "
             f"use one of {sorted(FORMATS)}."
         )
