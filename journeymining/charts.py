@@ -331,5 +331,6 @@ def plot_channel_flow(log, *, channel_key=C.CHANNEL, max_channels=8, case_id_key
 
 
 for _f in (plot_dotted_chart, handover_table, plot_handover_network, plot_channel_flow):
-    _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
+    if _f.__doc__:
+        _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
 del _f

@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .core.docs import fill_docstrings
 from . import _columns as C
 from ._eventlog import check_log
 from ._progress import progress, step
@@ -264,7 +265,8 @@ def _net_state(map_dict):
     net, im, fm = jm.to_petri_net()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bwc = alignments.__dict__["__get_best_worst_cost"](net, im, fm, alignments.DEFAULT_VARIANT, {})
+        # the default variant module's public get_best_worst_cost (what pm4py's apply computes once per log)
+        bwc = alignments.DEFAULT_VARIANT.value.get_best_worst_cost(net, im, fm, parameters={})
     return {"net": net, "im": im, "fm": fm, "bwc": bwc}
 
 
@@ -1040,7 +1042,7 @@ def _definition_rows(m, jm, e_of_m, n_cases):
     return rows
 
 
-compare_to_map.__doc__ = compare_to_map.__doc__.replace("{keys}", C.KEYS_DOC)
+fill_docstrings(compare_to_map)
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 
 

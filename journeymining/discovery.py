@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .core.docs import fill_docstrings
 from . import _columns as C
 from ._eventlog import check_log
 from .errors import EventLogError, preview
@@ -705,6 +706,4 @@ def discover_bpmn(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp
     return model.to_bpmn()
 
 
-for _f in (variant_table, case_variants, discover_dfg, discover_journey, discover_bpmn):
-    _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC).replace("{{", "{").replace("}}", "}")
-del _f
+fill_docstrings(variant_table, case_variants, discover_dfg, discover_journey, discover_bpmn, unescape_braces=True)

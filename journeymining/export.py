@@ -332,5 +332,6 @@ def write_ocel2(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
 
 
 for _f in (write_xes, write_csv, write_parquet, write_ocel2):
-    _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
+    if _f.__doc__:
+        _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
 del _f

@@ -1057,5 +1057,6 @@ def apply_filters(log, expressions, *, case_id_key=C.CASE, activity_key=C.ACTIVI
 for _f in (filter_case_attribute, filter_time_frame, filter_start_activities,
            filter_end_activities, filter_variant_coverage, filter_activity_presence,
            filter_follows, filter_throughput_time, filter_case_size, apply_filters):
-    _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
+    if _f.__doc__:
+        _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
 del _f

@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .core.docs import fill_docstrings
 from . import _columns as C
 from .errors import EventLogError, JourneyMiningError
 
@@ -646,5 +647,5 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
     return g.source
 
 
-process_map_data.__doc__ = process_map_data.__doc__.replace("{keys}", C.KEYS_DOC)
+fill_docstrings(process_map_data)
 _ = EventLogError  # re-exported for type checkers: raised through discover_dfg

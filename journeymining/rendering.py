@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .core.docs import fill_docstrings
 from . import _columns as C
 from .errors import JourneyMiningError
 from .process_map import FONT, format_duration, process_map_data, process_map_source
@@ -560,7 +561,7 @@ def render(model, *, view=None, measure="frequency", statistic="mean", title=Non
     return Diagram(source)
 
 
-render.__doc__ = render.__doc__.replace("{keys}", C.KEYS_DOC)
+fill_docstrings(render)
 
 
 def save(model, path, **render_options) -> Path:

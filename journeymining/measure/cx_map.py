@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.docs import fill_docstrings
 from .. import _columns as C
 from .._durations import format_hours
 from ..errors import EventLogError
@@ -250,7 +251,4 @@ def draw_cx_map(table, *, title="Customer experience along the journey", figsize
     return fig
 
 
-for _f in (cx_map_table, plot_cx_map):
-    if _f.__doc__:
-        _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC).replace("{{", "{").replace("}}", "}")
-del _f
+fill_docstrings(cx_map_table, plot_cx_map, unescape_braces=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.docs import fill_docstrings
 from .. import _columns as C
 from .._durations import parse_duration
 from ..errors import EventLogError
@@ -334,8 +335,4 @@ def kpi_definitions(measures=None):
     return pd.DataFrame(rows)
 
 
-for _f in (case_kpis, stage_times, journey_kpis):
-    if _f.__doc__:
-        _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC).replace("{measure_doc}", _MEASURE_DOC) \
-            .replace("{{", "{").replace("}}", "}")
-del _f
+fill_docstrings(case_kpis, stage_times, journey_kpis, measure_doc=_MEASURE_DOC, unescape_braces=True)

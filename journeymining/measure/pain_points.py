@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.docs import fill_docstrings
 from .. import _columns as C
 from ..errors import EventLogError
 from .kpis import measures_for
@@ -269,5 +270,4 @@ def pain_points(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_k
     return out
 
 
-if pain_points.__doc__:
-    pain_points.__doc__ = pain_points.__doc__.replace("{keys}", C.KEYS_DOC).replace("{{", "{").replace("}}", "}")
+fill_docstrings(pain_points, unescape_braces=True)
