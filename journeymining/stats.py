@@ -196,9 +196,8 @@ def _stratified_counts(ga, gb, n_units, n_resamples, rng):
         if m == 0:
             continue
         draws = rng.integers(0, m, size=(n_resamples, m))
-        c = np.zeros((n_resamples, m), dtype="int64")
-        np.add.at(c, (np.repeat(np.arange(n_resamples), m), draws.ravel()), 1)
-        counts[:, members] = c
+        flat = (np.arange(n_resamples)[:, None] * m + draws).ravel()
+        counts[:, members] = np.bincount(flat, minlength=n_resamples * m).reshape(n_resamples, m)
     return counts
 
 
@@ -337,8 +336,11 @@ def bootstrap_shares(matrix_a, matrix_b, *, groups_a=None, groups_b=None, n_resa
     counts = _stratified_counts(ga, gb, n_units, int(n_resamples), rng).astype("float64")
 
     def shares(M, g):
-        sums = np.zeros((n_units, M.shape[1]))
-        np.add.at(sums, g, M)
+        from scipy import sparse
+
+        member = sparse.csr_matrix((np.ones(len(g)), (g, np.arange(len(g)))),
+                                   shape=(n_units, len(g)))
+        sums = np.asarray((member @ sparse.csr_matrix(M)).todense())
         n = np.bincount(g, minlength=n_units).astype("float64")
         tot = counts @ n
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -40,7 +40,11 @@ def test_chi_square_2x2_by_hand():
     assert (row["cases_a"], row["cases_b"]) == (20, 40)
     assert row["test"] == "chi2"
     assert row["p_value"] == pytest.approx(p, rel=1e-9)
-    assert row["p_adjusted"] == pytest.approx(p, rel=1e-9)     # two equal p-values: BH keeps them
+    # two equal p-values: BH keeps them; Benjamini-Yekutieli (the default: variants of a cohort
+    # are dependent tests) multiplies by c(2) = 1 + 1/2
+    assert row["p_adjusted"] == pytest.approx(1.5 * p, rel=1e-9)
+    bh = compare_cohorts(a, b, correction="bh", n_resamples=50).variants.set_index("variant")
+    assert bh.loc["Open → Wait → Close", "p_adjusted"] == pytest.approx(p, rel=1e-9)
     assert row["share_diff"] == pytest.approx(0.2)
     assert row["cohens_h"] == pytest.approx(2 * math.asin(math.sqrt(0.4)) - 2 * math.asin(math.sqrt(0.2)))
     assert row["phi"] == pytest.approx(math.sqrt(chi2 / 200))
