@@ -317,8 +317,8 @@ def bootstrap_shares(matrix_a, matrix_b, *, groups_a=None, groups_b=None, n_resa
     Parameters
     ----------
     matrix_a, matrix_b : array-like of shape (cases, features)
-        0/1 (or any numeric) value of every feature per case of each cohort; the share of a
-        feature is its mean over the cases.
+        0/1 (or any numeric) value of every feature per case of each cohort (dense or scipy
+        sparse); the share of a feature is its mean over the cases.
     groups_a, groups_b, n_resamples, random_state
         As :func:`bootstrap_difference`.
 
@@ -327,20 +327,20 @@ def bootstrap_shares(matrix_a, matrix_b, *, groups_a=None, groups_b=None, n_resa
     tuple of numpy.ndarray
         ``(shares_a, shares_b)``, each of shape (n_resamples, features).
     """
+    from scipy import sparse
+
     _check_common(n_resamples, 0.95)
-    A = np.asarray(matrix_a, dtype="float64")
-    B = np.asarray(matrix_b, dtype="float64")
-    _, _, ga, gb = _units(np.zeros(len(A)), np.zeros(len(B)), groups_a, groups_b)
+    A = sparse.csr_matrix(matrix_a, dtype="float64")
+    B = sparse.csr_matrix(matrix_b, dtype="float64")
+    _, _, ga, gb = _units(np.zeros(A.shape[0]), np.zeros(B.shape[0]), groups_a, groups_b)
     rng = _rng(random_state)
     n_units = int(max(ga.max(initial=-1), gb.max(initial=-1)) + 1)
     counts = _stratified_counts(ga, gb, n_units, int(n_resamples), rng).astype("float64")
 
     def shares(M, g):
-        from scipy import sparse
-
         member = sparse.csr_matrix((np.ones(len(g)), (g, np.arange(len(g)))),
                                    shape=(n_units, len(g)))
-        sums = np.asarray((member @ sparse.csr_matrix(M)).todense())
+        sums = np.asarray((member @ M).todense())
         n = np.bincount(g, minlength=n_units).astype("float64")
         tot = counts @ n
         with np.errstate(invalid="ignore", divide="ignore"):
