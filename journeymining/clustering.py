@@ -230,6 +230,83 @@ def weighted_silhouette(D, labels, weights):
     return float(np.sum(w * s) / np.sum(w))
 
 
+def case_silhouette(D, labels, weights):
+    """The standard silhouette of the *cases*, computed from distances between their variants.
+
+    This is scikit-learn's :func:`sklearn.metrics.silhouette_score` on the cases (each variant
+    repeated as many times as it has cases), without building the case-by-case matrix: for a
+    case of variant *i* in cluster *A*, ``a = sum_{j in A} w_j D_ij / (W_A - 1)`` (the other
+    cases of *A*, the ``w_i - 1`` copies of *i* at distance 0 included), ``b = min_B sum_{j in B}
+    w_j D_ij / W_B``, ``s = (b - a) / max(a, b)``, 0 for a case alone in its cluster or when
+    ``a = b = 0``; the score is the mean over the cases. Identical cases do count: a cluster of
+    many cases following one path is tight. Labels ``-1`` (noise) are left out.
+
+    Parameters
+    ----------
+    D : ndarray of shape (n_variants, n_variants)
+        Distances between variants.
+    labels : array-like of int
+        Cluster of each variant.
+    weights : array-like of int
+        Cases per variant.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; ``nan`` with fewer than two clusters.
+
+    Examples
+    --------
+    >>> D = [[0, 1, 4, 4], [1, 0, 4, 4], [4, 4, 0, 1], [4, 4, 1, 0]]
+    >>> round(case_silhouette(D, [0, 0, 1, 1], [1, 1, 1, 1]), 4)   # as weighted_silhouette
+    0.75
+    >>> round(case_silhouette(D, [0, 0, 1, 1], [3, 1, 1, 1]), 4)
+    0.8214
+    """
+    D = np.asarray(D, float)
+    labels = np.asarray(labels)
+    w = np.asarray(weights, float)
+    keep = (labels >= 0) & (w > 0)
+    D, labels, w = D[np.ix_(keep, keep)], labels[keep], w[keep]
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    s = _silhouette_values(D, labels, w, standard=True)
+    return float(np.sum(w * s) / np.sum(w))
+
+
+def _weighted_ari(a, b, w):
+    """Adjusted Rand index of two labelings of points that stand for ``w`` cases each
+    (equals :func:`sklearn.metrics.adjusted_rand_score` on the expanded cases)."""
+    a_codes = pd.factorize(np.asarray(a))[0]
+    b_codes = pd.factorize(np.asarray(b))[0]
+    w = np.asarray(w, float)
+    table = np.zeros((a_codes.max() + 1, b_codes.max() + 1))
+    np.add.at(table, (a_codes, b_codes), w)
+
+    def pairs(x):
+        return (x * (x - 1) / 2).sum()
+
+    n = w.sum()
+    index = pairs(table)
+    ra, rb = pairs(table.sum(1)), pairs(table.sum(0))
+    expected = ra * rb / (n * (n - 1) / 2) if n > 1 else 0.0
+    top = (ra + rb) / 2 - expected
+    if top == 0:
+        return 1.0
+    return float((index - expected) / top)
+
+
+def _assign_by_average(D, labels, w, missing):
+    """Labels of the ``missing`` points: the cluster with the smallest case-weighted mean
+    distance (average linkage's criterion)."""
+    uniq = np.unique(labels[~missing])
+    onehot = (labels[~missing][:, None] == uniq[None, :]) * w[~missing][:, None]
+    mean = D[np.ix_(missing, ~missing)] @ onehot / onehot.sum(0)[None, :]
+    out = labels.copy()
+    out[missing] = uniq[mean.argmin(axis=1)]
+    return out
+
+
 def _weighted_average_linkage(D, w):
     """Average linkage (UPGMA) on variants that start with ``w`` cases each.
 
@@ -394,7 +471,8 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
 
     def __init__(self, encoding="profile", *, ngram=2, binary=True, include=("activities",), method="kmeans",
                  n_clusters="auto", max_clusters=8, eps=0.3, min_cluster_size=5,
-                 max_variants=2000, random_state=None, case_id_key=C.CASE,
+                 max_variants=2000, n_bootstrap=10, min_stability=0.8, min_silhouette=0.25,
+                 random_state=None, case_id_key=C.CASE,
                  activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP):
         self.encoding = encoding
         self.ngram = ngram
@@ -406,6 +484,9 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         self.eps = eps
         self.min_cluster_size = min_cluster_size
         self.max_variants = max_variants
+        self.n_bootstrap = n_bootstrap
+        self.min_stability = min_stability
+        self.min_silhouette = min_silhouette
         self.random_state = random_state
         self.case_id_key = case_id_key
         self.activity_key = activity_key
@@ -447,6 +528,15 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             raise ClusteringError(f"max_clusters={self.max_clusters!r} must be an integer >= 2.")
         if not isinstance(self.max_variants, (int, np.integer)) or self.max_variants < 2:
             raise ClusteringError(f"max_variants={self.max_variants!r} must be an integer >= 2.")
+        if not (isinstance(self.n_bootstrap, (int, np.integer)) and not isinstance(self.n_bootstrap, bool)
+                and self.n_bootstrap >= 0):
+            raise ClusteringError(f"n_bootstrap={self.n_bootstrap!r} must be an integer >= 0 "
+                                  "(bootstrap resamples of the stability criterion; 0 skips it).")
+        for name in ("min_stability", "min_silhouette"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and -1 <= v <= 1):
+                raise ClusteringError(f"{name}={v!r} must be a number between -1 and 1 "
+                                      f"(e.g. {0.8 if name == 'min_stability' else 0.25}).")
         if not (isinstance(self.eps, (int, float)) and self.eps > 0):
             raise ClusteringError(f"eps={self.eps!r} must be a positive number.")
         if not isinstance(self.min_cluster_size, (int, np.integer)) or self.min_cluster_size < 1:
@@ -610,7 +700,8 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             merges = _weighted_average_linkage(D_top, w[top])
             if self.n_clusters == "auto":
                 labels_top, criterion = self._choose_k(
-                    lambda k: _cut(merges, len(top), k), D_top, w[top])
+                    lambda k: _cut(merges, len(top), k), D_top, w[top],
+                    self._resample_agglomerative(D_top, len(top)))
             else:
                 labels_top = _cut(merges, len(top), min(int(self.n_clusters), len(top)))
         elif self.method == "dbscan":
@@ -668,7 +759,11 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         self._variant_seqs = var.variants
         self.variant_labels_ = labels
         self.n_clusters_ = len(order)
-        self.criterion_ = pd.DataFrame(criterion, columns=["k", "silhouette"])
+        self.selection_table_ = pd.DataFrame(
+            criterion, columns=["k", "silhouette", "silhouette_variants", "stability", "stable", "chosen"])
+        self.criterion_ = self.selection_table_
+        sel = getattr(self, "_selection", None) if criterion else None
+        self.no_clear_groups_, self.selection_note_ = self._selection_sentence(sel)
         table = var.table.copy()
         table["cluster"] = labels
         self.variant_table_ = table
@@ -696,42 +791,115 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         return weighted_silhouette(D[np.ix_(first, first)], np.asarray(labels)[first],
                                    np.bincount(inverse, weights=w, minlength=len(first)))
 
-    def _choose_k(self, labels_for_k, D, w):
-        n = len(w)
+    def _choose_k(self, labels_for_k, D, w, resample=None):
+        """k by three criteria per k (``selection_table_``); returns (labels, rows)."""
         ks = list(range(2, min(int(self.max_clusters), len(self._points[0]) - 1) + 1))
         if not ks:
+            n = len(w)
+            self._selection = None
             return labels_for_k(min(n, len(self._points[0]))), []
-        rows, best, best_labels = [], -np.inf, None
-        for k in ks:
-            lab = labels_for_k(k)
-            s = self._silhouette(D, lab, w)
-            rows.append((k, s))
-            if s > best + 1e-9:
-                best, best_labels = s, lab
-        return np.asarray(best_labels), rows
+        full = {k: np.asarray(labels_for_k(k)) for k in ks}
+        k_best, table = self._select_k(ks, full, D, w, resample)
+        return full[k_best], table
+
+    def _selection_sentence(self, sel):
+        if sel is None:
+            how = ("k fixed by n_clusters" if self.n_clusters != "auto" else
+                   "too few distinct paths to choose k" if self.method in ("kmeans", "agglomerative")
+                   else f"{self.method} finds its own number of clusters")
+            return False, f"{how}; no k-selection criteria computed."
+        stab = ("stability not computed (n_bootstrap=0)" if not sel["B"] else
+                f"bootstrap stability (mean ARI over {sel['B']} resamples) {sel['stability']:.3f}")
+        text = (f"k={sel['k']} chosen: standard case-level silhouette {sel['silhouette']:.3f}, {stab}.")
+        if not sel["any_stable"]:
+            text += (f" No k is stable (stability >= {self.min_stability}): the journeys do not form "
+                     "clear groups; the k with the highest silhouette is shown.")
+        elif not (sel["silhouette"] >= self.min_silhouette):
+            text += (f" The silhouette is below {self.min_silhouette}: no convincing groups "
+                     "(Kaufman & Rousseeuw: no substantial structure).")
+        return bool(sel["no_clear"]), text
+
+    def _select_k(self, ks, full, D, w, resample):
+        """Standard case silhouette, variant silhouette and bootstrap stability of every k.
+
+        Stability of k: the mean, over ``n_bootstrap`` resamples of the cases (multinomial
+        counts per variant, seeded by ``random_state``), of the case-weighted adjusted Rand index
+        between the k-partition of the data and the k-partition re-fitted on the resample (all
+        variants labelled: absent ones by nearest centroid / smallest mean distance). Among the
+        k with stability >= ``min_stability`` the chosen k has the highest mean of the standard
+        case-level silhouette (:func:`case_silhouette`) and the variant silhouette
+        (:func:`weighted_silhouette` on distinct points); ties go to the smaller k. The standard
+        silhouette alone rewards splitting off clusters of identical cases (copies of one path
+        are at distance 0), the variant silhouette alone ignores how many cases a path has;
+        their mean guards against both. Without a stable k the best mean is kept and
+        ``no_clear_groups_`` is set, as it is when the standard silhouette of the chosen k is
+        below ``min_silhouette``.
+        """
+        from sklearn.utils import check_random_state
+
+        sil = {k: case_silhouette(D, full[k], w) for k in ks}
+        sil_var = {k: self._silhouette(D, full[k], w) for k in ks}
+        stab = {k: np.nan for k in ks}
+        B = int(self.n_bootstrap)
+        if B and resample is not None:
+            rs = check_random_state(self.random_state)
+            n = int(round(w.sum()))
+            acc = {k: [] for k in ks}
+            for _ in range(B):
+                w_star = rs.multinomial(n, w / w.sum()).astype(float)
+                seed = int(rs.randint(0, 2**31 - 1))
+                got = resample(w_star, ks, seed)
+                for k in ks:
+                    acc[k].append(_weighted_ari(full[k], got[k], w))
+            stab = {k: float(np.mean(v)) for k, v in acc.items()}
+        stable = {k: (not B or resample is None or stab[k] >= self.min_stability) for k in ks}
+        pool = [k for k in ks if stable[k]] or ks
+
+        def score(k):   # the two silhouettes together (see the docstring)
+            vals = [v for v in (sil[k], sil_var[k]) if not np.isnan(v)]
+            return float(np.mean(vals)) if vals else -np.inf
+
+        best = pool[0]
+        for k in pool[1:]:  # strictly better to move to a larger k
+            if score(k) > score(best) + 1e-9:
+                best = k
+        no_clear = (not any(stable.values())) or not (sil[best] >= self.min_silhouette)
+        self._selection = dict(k=best, no_clear=no_clear, any_stable=any(stable.values()),
+                               silhouette=sil[best], stability=stab[best], B=B)
+        rows = [(k, sil[k], sil_var[k], stab[k], stable[k], k == best) for k in ks]
+        return best, rows
+
+    def _resample_agglomerative(self, D, top_n):
+        def resample(w_star, ks, seed):
+            sub = w_star[:top_n] > 0
+            idx = np.flatnonzero(sub)
+            merges = _weighted_average_linkage(D[np.ix_(idx, idx)], w_star[idx])
+            out = {}
+            for k in ks:
+                lab = np.full(top_n, -1)
+                lab[idx] = _cut(merges, len(idx), min(k, len(idx)))
+                out[k] = _assign_by_average(D, lab, w_star, ~sub) if (~sub).any() else lab
+            return out
+        return resample
 
     def _fit_kmeans(self, X, w, D_top, top):
         from sklearn.cluster import KMeans
 
         n_distinct = len(np.unique(X, axis=0))
 
-        def run(k):
-            km = KMeans(n_clusters=k, n_init=10, random_state=self.random_state)
+        def run(k, weights=w, data=X, n_init=10, seed=None):
+            km = KMeans(n_clusters=k, n_init=n_init,
+                        random_state=self.random_state if seed is None else seed)
             # one thread: on a few thousand variants OpenMP start-up costs more than it saves
             with threadpool_limits(1), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # ConvergenceWarning when k > distinct points
-                km.fit(X, sample_weight=w)
+                km.fit(data, sample_weight=weights)
             return km
 
         if self.n_clusters != "auto":
             km = run(min(int(self.n_clusters), n_distinct))
             return km.labels_, km.cluster_centers_, []
-        fitted = {}
-
-        def labels_for_k(k):
-            fitted[k] = run(k)
-            return fitted[k].labels_[top]
-
+        self._selection = None
         if n_distinct < 3 or len(top) < 3:
             km = run(max(1, min(n_distinct, 2)))
             return km.labels_, km.cluster_centers_, []
@@ -739,12 +907,21 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         if ks_max < 2:
             km = run(min(n_distinct, 2))
             return km.labels_, km.cluster_centers_, []
-        rows, best, best_k = [], -np.inf, None
-        for k in range(2, ks_max + 1):
-            s = self._silhouette(D_top, labels_for_k(k), w[top])
-            rows.append((k, s))
-            if s > best + 1e-9:
-                best, best_k = s, k
+        ks = list(range(2, ks_max + 1))
+        fitted = {k: run(k) for k in ks}
+        full = {k: fitted[k].labels_[top] for k in ks}
+        Xt = X[top]
+
+        def resample(w_star, ks_, seed):
+            sub = w_star > 0
+            distinct = len(np.unique(Xt[sub], axis=0))
+            out = {}
+            for k in ks_:
+                km = run(min(k, distinct), weights=w_star[sub], data=Xt[sub], n_init=3, seed=seed)
+                out[k] = km.predict(Xt)
+            return out
+
+        best_k, rows = self._select_k(ks, full, D_top, w[top], resample)
         km = fitted[best_k]
         return km.labels_, km.cluster_centers_, rows
 
@@ -1137,14 +1314,16 @@ def _partition_silhouette(var, lab, encoding, ngram, binary, max_variants):
     return total, per
 
 
-def _silhouette_values(D, labels, w):
+def _silhouette_values(D, labels, w, standard=False):
+    """s(i) per point; ``standard``: each point stands for ``w`` identical cases (sklearn's
+    silhouette of the cases), otherwise a point is one unit weighing ``w`` (variant silhouette)."""
     uniq = np.unique(labels)
     onehot = (labels[:, None] == uniq[None, :]).astype(float)
     sums = D @ (onehot * w[:, None])
     tot = onehot.T @ w
     own = np.searchsorted(uniq, labels)
     n = len(labels)
-    own_tot = tot[own] - w
+    own_tot = tot[own] - (1.0 if standard else w)
     a = np.divide(sums[np.arange(n), own], own_tot, out=np.zeros(n), where=own_tot > 0)
     other = sums / tot[None, :]
     other[np.arange(n), own] = np.inf

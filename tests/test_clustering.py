@@ -130,9 +130,16 @@ def test_three_kinds_give_three_clusters(encoding, method):
     model = VariantClusterer(encoding, method=method, binary=False, random_state=0).fit(log)
     assert model.n_clusters_ == 3
     assert adjusted_rand_score(THREE_TRUTH, model.labels_.loc[list(THREE_KINDS)]) == 1.0
-    # the criterion was computed for k = 2 .. 5 (6 variants -> at most 5) and k = 3 is the best
-    assert model.criterion_["k"].tolist() == [2, 3, 4, 5]
-    assert model.criterion_.set_index("k")["silhouette"].idxmax() == 3
+    # the criteria were computed for k = 2 .. 5 (6 variants -> at most 5) and k = 3 is chosen
+    table = model.selection_table_.set_index("k")
+    assert table.index.tolist() == [2, 3, 4, 5]
+    assert table.index[table["chosen"]].tolist() == [3]
+    assert table["silhouette_variants"].idxmax() == 3
+    # the standard case-level silhouette alone grows as pure clusters of identical cases
+    # (abc x5 | abcc x2) split off: why it is combined with the variant silhouette
+    assert table["silhouette"].is_monotonic_increasing
+    assert model.criterion_ is model.selection_table_
+    assert not model.no_clear_groups_ and model.selection_note_.startswith("k=3 chosen")
 
 
 def test_binary_profiles_ignore_repetitions():
@@ -306,6 +313,7 @@ def test_score_clusters_by_hand():
 def test_sklearn_contract():
     params = dict(encoding="ngrams", ngram=3, binary=False, include=("activities", "channels"), method="agglomerative",
                   n_clusters=4, max_clusters=5, eps=0.2, min_cluster_size=3, max_variants=50,
+                  n_bootstrap=4, min_stability=0.7, min_silhouette=0.3,
                   random_state=11, case_id_key="c", activity_key="a", timestamp_key="t")
     est = VariantClusterer(**params)
     assert est.get_params() == params
@@ -320,6 +328,7 @@ def test_sklearn_contract():
     assert est.fit(log) is est
     fitted = [k for k in vars(est) if k.endswith("_") and not k.startswith("_")]
     assert {"labels_", "variant_labels_", "variant_table_", "n_clusters_", "criterion_",
+            "selection_table_", "no_clear_groups_", "selection_note_",
             "cluster_profiles_", "medoids_", "cluster_centers_", "feature_names_"} <= set(fitted)
     assert not any(k.endswith("_") for k in vars(clone(est)))
     est.set_params(n_clusters=2)
