@@ -35,6 +35,8 @@ __all__ = [
     "VariantClusterer",
     "edit_distance_matrix",
     "weighted_silhouette",
+    "case_silhouette",
+    "plot_k_selection",
     "profile_clusters",
     "score_clusters",
     "plot_cluster_sizes",
@@ -260,8 +262,8 @@ def case_silhouette(D, labels, weights):
     >>> D = [[0, 1, 4, 4], [1, 0, 4, 4], [4, 4, 0, 1], [4, 4, 1, 0]]
     >>> round(case_silhouette(D, [0, 0, 1, 1], [1, 1, 1, 1]), 4)   # as weighted_silhouette
     0.75
-    >>> round(case_silhouette(D, [0, 0, 1, 1], [3, 1, 1, 1]), 4)
-    0.8214
+    >>> round(case_silhouette(D, [0, 0, 1, 1], [3, 1, 1, 1]), 4)   # (3 * 11/12 + 3 * 3/4) / 6
+    0.8333
     """
     D = np.asarray(D, float)
     labels = np.asarray(labels)
@@ -1210,23 +1212,55 @@ def _quiet_pm4py():
         constants.SHOW_PROGRESS_BAR = old
 
 
-def _model_quality(sub, keys, noise_threshold):
-    """Inductive-miner model of ``sub`` with its token-replay fitness and precision and size."""
+def _model_quality(train, test, keys, noise_threshold):
+    """Inductive-miner model discovered from ``train``, token-replay fitness and precision on
+    ``test`` (NaN without test cases), and its size."""
     import pm4py
 
-    model = discovery.discover_journey(sub, **keys, noise_threshold=noise_threshold)
-    with _quiet_pm4py():
-        fit = pm4py.fitness_token_based_replay(sub, model.net, model.initial_marking,
-                                               model.final_marking, **keys)
-        prec = pm4py.precision_token_based_replay(sub, model.net, model.initial_marking,
-                                                  model.final_marking, **keys)
+    model = discovery.discover_journey(train, **keys, noise_threshold=noise_threshold)
+    fit, prec = np.nan, np.nan
+    if len(test):
+        with _quiet_pm4py():
+            fit = float(pm4py.fitness_token_based_replay(test, model.net, model.initial_marking,
+                                                         model.final_marking, **keys)["log_fitness"])
+            prec = float(pm4py.precision_token_based_replay(test, model.net, model.initial_marking,
+                                                            model.final_marking, **keys))
     net = model.net
     return {
-        "fitness": float(fit["log_fitness"]),
-        "precision": float(prec),
+        "fitness": fit,
+        "precision": prec,
         "nodes": len(net.places) + len(net.transitions),
         "arcs": len(net.arcs),
     }
+
+
+def _held_out(lab, test_size, random_state):
+    """Bool per case: in the test set. Stratified by cluster: round(test_size * n) cases of a
+    cluster of n, at least 1 and at most n - 1 (a cluster of one case is train only)."""
+    rng = np.random.default_rng(random_state)
+    test = np.zeros(len(lab), bool)
+    if test_size == 0:
+        return test
+    for c in np.unique(lab):
+        members = np.flatnonzero(lab == c)
+        n = len(members)
+        if n < 2:
+            continue
+        k = int(min(max(round(test_size * n), 1), n - 1))
+        test[rng.choice(members, size=k, replace=False)] = True
+    return test
+
+
+def _neutral_silhouette(var, lab, max_variants):
+    """Standard case-level silhouette of a case partition on normalised edit distance (the same
+    space for every partition, whatever encoding produced it)."""
+    units = pd.DataFrame({"v": var.case_variant, "c": lab})
+    units = units[units["c"] >= 0].value_counts().reset_index(name="w")
+    units = units.sort_values(["w", "v", "c"], ascending=[False, True, True]).head(max_variants)
+    if units["c"].nunique() < 2:
+        return float("nan")
+    D = edit_distance_matrix([var.variants[v] for v in units["v"]])
+    return case_silhouette(D, units["c"].to_numpy(), units["w"].to_numpy(float))
 
 
 def pm4py_cluster_labels(log, n_clusters, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
@@ -1335,15 +1369,19 @@ def _silhouette_values(D, labels, w, standard=False):
 
 def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
                    timestamp_key=C.TIMESTAMP, noise_threshold=0.2, compare_pm4py=True,
-                   encoding="profile", ngram=2, binary=True, random_state=0, max_variants=2000):
+                   encoding="profile", ngram=2, binary=True, test_size=0.3, random_state=0,
+                   max_variants=2000):
     """Is the grouping good? Per-cluster process models against no clustering and pm4py.cluster_log.
 
-    For every cluster a model is discovered from its cases (inductive miner,
-    :func:`journeymining.discovery.discover_journey` with ``noise_threshold``) and measured on
-    those cases: token-replay fitness and ETC precision (pm4py), and size (Petri-net nodes =
-    places + transitions, and arcs). Clustering helps when the per-cluster models are more precise
-    and smaller than one model of the whole log at a similar fitness (Bose & van der Aalst;
-    ActiTraC).
+    The cases are split into a discovery (train) and a held-out (test) part, stratified by
+    cluster (``test_size`` of each cluster, at least one case on each side for clusters of two
+    or more cases; seeded). For every cluster a model is discovered from its train cases
+    (inductive miner, :func:`journeymining.discovery.discover_journey` with ``noise_threshold``)
+    and measured on its held-out cases: token-replay fitness and precision (pm4py), and size
+    (Petri-net nodes = places + transitions, and arcs). The whole-log model is discovered from
+    all train cases and measured on all held-out cases. Clustering helps when the per-cluster
+    models are more precise at a similar fitness and their *total* size is not much larger than
+    one model of the whole log (Bose & van der Aalst; ActiTraC).
 
     Parameters
     ----------
@@ -1357,31 +1395,38 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
         Inductive miner noise threshold used for every model.
     compare_pm4py : bool, default True
         Add the ``pm4py.cluster_log`` rows (k-means with the same number of clusters as
-        ``labels``, see :func:`pm4py_cluster_labels`).
+        ``labels``, see :func:`pm4py_cluster_labels`), scored with the same kind of split.
     encoding, ngram, binary : str, int, bool
-        Encoding whose distance the silhouette uses (as :class:`VariantClusterer`).
+        Encoding whose distance the ``silhouette`` column uses (as :class:`VariantClusterer`).
+    test_size : float, default 0.3
+        Share of each cluster's cases held out; ``0`` scores the models on the cases they were
+        discovered from (in-sample, optimistic).
     random_state : int, default 0
-        Seed of pm4py's k-means.
+        Seed of the split and of pm4py's k-means.
     max_variants : int, default 2000
-        The silhouette uses the most frequent (variant, cluster) units up to this number.
+        The silhouettes use the most frequent (variant, cluster) units up to this number.
 
     Returns
     -------
     DataFrame
         One row per cluster (``scope="cluster"``), then summary rows with ``cluster`` = <NA>:
-        ``"clusters (case-weighted)"`` (fitness, precision, nodes, arcs averaged over the clusters
-        weighted by their cases; silhouette of the partition), ``"no clustering"`` (one model of
-        the whole log), and, when ``compare_pm4py``, ``"pm4py.cluster_log (case-weighted)"`` plus
-        its clusters as ``scope="pm4py.cluster_log"``. Columns: ``scope``, ``cluster``, ``cases``,
-        ``share``, ``variants``, ``fitness``, ``precision``, ``nodes``, ``arcs``,
-        ``silhouette`` (weighted variant silhouette, :func:`weighted_silhouette`).
+        ``"all clusters"`` (fitness and precision averaged over the clusters weighted by their
+        held-out cases; ``nodes`` and ``arcs`` the **total** over the clusters' models),
+        ``"no clustering"`` (one model of the whole log), and, when ``compare_pm4py``,
+        ``"pm4py.cluster_log (all clusters)"`` plus its clusters as ``scope="pm4py.cluster_log"``.
+        Columns: ``scope``, ``cluster``, ``cases``, ``test_cases``, ``share``, ``variants``,
+        ``fitness``, ``precision``, ``nodes``, ``arcs``, ``silhouette`` (weighted variant
+        silhouette in ``encoding``'s space, :func:`weighted_silhouette`) and
+        ``silhouette_standard`` (the standard case-level silhouette, :func:`case_silhouette`, on
+        normalised edit distance: the same neutral space for our partition and pm4py's; summary
+        rows only).
 
     Raises
     ------
     EventLogError
         As :func:`journeymining.discovery.variant_table`.
     ClusteringError
-        ``labels`` is not a Series or misses cases of the log.
+        ``labels`` is not a Series or misses cases of the log; ``test_size`` not in [0, 1).
 
     Examples
     --------
@@ -1392,13 +1437,16 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     >>> log["time:timestamp"] = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(range(8), "h")
     >>> labels = pd.Series({"t1": 0, "t2": 0, "t3": 1, "t4": 1})
     >>> scores = score_clusters(log, labels, compare_pm4py=False)
-    >>> scores[["scope", "cases", "fitness", "precision", "nodes"]]
-                          scope  cases  fitness  precision  nodes
-    0                   cluster      2      1.0        1.0      5
-    1                   cluster      2      1.0        1.0      5
-    2  clusters (case-weighted)      4      1.0        1.0      5
-    3             no clustering      4      1.0        1.0     12
+    >>> scores[["scope", "cases", "test_cases", "fitness", "precision", "nodes"]]
+               scope  cases  test_cases  fitness  precision  nodes
+    0        cluster      2           1      1.0        1.0      5
+    1        cluster      2           1      1.0        1.0      5
+    2   all clusters      4           2      1.0        1.0     10
+    3  no clustering      4           2      1.0        1.0     12
     """
+    if not (isinstance(test_size, (int, float)) and not isinstance(test_size, bool) and 0 <= test_size < 1):
+        raise ClusteringError(f"test_size={test_size!r} must be a number in [0, 1), e.g. 0.3 "
+                              "(share of each cluster's cases held out; 0 = in-sample).")
     keys = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)
     var = _variants(log, **keys, verb="score_clusters")
     lab = _aligned_labels(labels, var.cases, "score_clusters")
@@ -1407,42 +1455,53 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
 
     def block(case_labels, scope):
         out = []
+        test = _held_out(case_labels, test_size, random_state)
+        if test_size == 0:
+            train = np.ones(len(case_labels), bool)
+            test = train
+        else:
+            train = ~test
         sil_total, sil = _partition_silhouette(var, case_labels, encoding, ngram, binary, max_variants)
         found = sorted(set(case_labels.tolist()), key=lambda c: (c < 0, c))
         for c in progress(found, desc=f"scoring {scope}"):
             m = case_labels == c
-            sub = log[m[codes]]
-            q = _model_quality(sub, keys, noise_threshold)
-            out.append({"scope": scope, "cluster": c, "cases": int(m.sum()), "share": m.sum() / total,
+            q = _model_quality(log[(m & train)[codes]], log[(m & test)[codes]], keys, noise_threshold)
+            out.append({"scope": scope, "cluster": c, "cases": int(m.sum()),
+                        "test_cases": int((m & test).sum()), "share": m.sum() / total,
                         "variants": len(np.unique(var.case_variant[m])), **q,
-                        "silhouette": sil.get(c, np.nan)})
+                        "silhouette": sil.get(c, np.nan), "silhouette_standard": np.nan})
         frame = pd.DataFrame(out)
-        wts = frame["cases"] / frame["cases"].sum()
-        summary = {"scope": f"{'clusters' if scope == 'cluster' else scope} (case-weighted)",
-                   "cluster": pd.NA, "cases": int(frame["cases"].sum()), "share": 1.0,
-                   "variants": len(var.variants), "silhouette": sil_total}
-        for col in ("fitness", "precision", "nodes", "arcs"):
-            summary[col] = float((frame[col] * wts).sum())
-        return frame, summary
+        summary = {"scope": "all clusters" if scope == "cluster" else f"{scope} (all clusters)",
+                   "cluster": pd.NA, "cases": int(frame["cases"].sum()),
+                   "test_cases": int(frame["test_cases"].sum()), "share": 1.0,
+                   "variants": len(var.variants), "silhouette": sil_total,
+                   "silhouette_standard": _neutral_silhouette(var, case_labels, max_variants)}
+        for col in ("fitness", "precision"):
+            ok = frame[col].notna()
+            wts = frame.loc[ok, "test_cases"]
+            summary[col] = float((frame.loc[ok, col] * wts).sum() / wts.sum()) if wts.sum() else np.nan
+        for col in ("nodes", "arcs"):
+            summary[col] = int(frame[col].sum())
+        return frame, summary, train, test
 
-    ours, ours_summary = block(lab, "cluster")
-    whole = {"scope": "no clustering", "cluster": pd.NA, "cases": total, "share": 1.0,
-             "variants": len(var.variants), **_model_quality(log, keys, noise_threshold),
-             "silhouette": np.nan}
+    ours, ours_summary, train, test = block(lab, "cluster")
+    whole = {"scope": "no clustering", "cluster": pd.NA, "cases": total,
+             "test_cases": int(test.sum()), "share": 1.0, "variants": len(var.variants),
+             **_model_quality(log[train[codes]], log[test[codes]], keys, noise_threshold),
+             "silhouette": np.nan, "silhouette_standard": np.nan}
     parts = [ours, pd.DataFrame([ours_summary, whole])]
     if compare_pm4py:
         k = max(2, len([c for c in np.unique(lab) if c >= 0]))
         pl = pm4py_cluster_labels(log, k, **keys, random_state=random_state)
         pm_lab = _aligned_labels(pl, var.cases, "score_clusters")
-        theirs, theirs_summary = block(pm_lab, "pm4py.cluster_log")
+        theirs, theirs_summary, _, _ = block(pm_lab, "pm4py.cluster_log")
         parts += [pd.DataFrame([theirs_summary]), theirs]
     frame = pd.concat(parts, ignore_index=True)
     frame["cluster"] = frame["cluster"].astype("Int64")
-    for col in ("nodes", "arcs"):
-        if (frame[col] == frame[col].round()).all():
-            frame[col] = frame[col].astype(int)
-    return frame[["scope", "cluster", "cases", "share", "variants", "fitness", "precision",
-                  "nodes", "arcs", "silhouette"]]
+    for col in ("nodes", "arcs", "test_cases"):
+        frame[col] = frame[col].astype(int)
+    return frame[["scope", "cluster", "cases", "test_cases", "share", "variants", "fitness",
+                  "precision", "nodes", "arcs", "silhouette", "silhouette_standard"]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1521,6 +1580,71 @@ def _colour(cluster):
     if cluster < 0:
         return "#bbbbbb"
     return colormaps["tab10"](int(cluster) % 10)
+
+
+def plot_k_selection(model, *, ax=None):
+    """The k-selection criteria of a fitted ``VariantClusterer(n_clusters="auto")`` per k.
+
+    Standard case-level silhouette, variant silhouette and bootstrap stability (mean ARI) against
+    k on one axis (all lie in [-1, 1]); the chosen k is marked, the ``min_stability`` and
+    ``min_silhouette`` levels are dashed, and the title says when no k is convincing.
+
+    Parameters
+    ----------
+    model : VariantClusterer
+        Fitted with ``n_clusters="auto"``.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new Figure (not registered with pyplot).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        ``model`` is not fitted.
+    ClusteringError
+        The model has no selection table (k was fixed, or a density method was used).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [(c, a) for c, path in [("t1", "abc"), ("t2", "abd"), ("t3", "xyz"), ("t4", "xyw"),
+    ...         ("t5", "pqr"), ("t6", "pqs")] for a in path]
+    >>> log = pd.DataFrame(rows, columns=["case:concept:name", "concept:name"])
+    >>> log["time:timestamp"] = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(range(18), "h")
+    >>> fig = plot_k_selection(VariantClusterer(random_state=0, n_bootstrap=3).fit(log))
+    >>> [line.get_label() for line in fig.axes[0].get_lines()][:3]
+    ['standard silhouette (cases)', 'variant silhouette', 'stability (bootstrap ARI)']
+    """
+    check_is_fitted(model, "selection_table_")
+    table = model.selection_table_
+    if table.empty:
+        raise ClusteringError(
+            "plot_k_selection needs a model fitted with n_clusters='auto' and method 'kmeans' or "
+            f"'agglomerative'; this one has n_clusters={model.n_clusters!r}, method={model.method!r} "
+            "and no selection table.")
+    fig, (ax,) = _new_axes(ax, (7, 4))
+    k = table["k"].to_numpy()
+    ax.plot(k, table["silhouette"], "o-", color="#1f77b4", label="standard silhouette (cases)")
+    ax.plot(k, table["silhouette_variants"], "s--", color="#9ecae1", label="variant silhouette")
+    ax.plot(k, table["stability"], "^-", color="#ff7f0e", label="stability (bootstrap ARI)")
+    ax.axhline(model.min_stability, color="#ff7f0e", ls=":", lw=1)
+    ax.axhline(model.min_silhouette, color="#1f77b4", ls=":", lw=1)
+    chosen = table.loc[table["chosen"], "k"]
+    for c in chosen:
+        ax.axvline(c, color="#555555", lw=1, alpha=0.6)
+    ax.set_xticks(k)
+    ax.set_xlabel("k (clusters)")
+    ax.set_ylim(min(-0.05, float(np.nanmin(table[["silhouette", "silhouette_variants"]].to_numpy())) - 0.05), 1.05)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    title = f"k = {int(chosen.iloc[0])} chosen" if len(chosen) else "no k chosen"
+    if model.no_clear_groups_:
+        title += ": no convincing groups"
+    ax.set_title(title, fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
 
 
 def plot_cluster_maps(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,

@@ -288,23 +288,53 @@ def test_profiles_with_a_journey_map():
 def test_score_clusters_by_hand():
     log = make_log({"t1": "ab", "t2": "ab", "t3": "xy", "t4": "xy", "t5": "xyz"})
     labels = pd.Series({"t1": 0, "t2": 0, "t3": 1, "t4": 1, "t5": 1})
-    scores = score_clusters(log, labels, noise_threshold=0.0)
-    assert scores["scope"].tolist() == ["cluster", "cluster", "clusters (case-weighted)", "no clustering",
-                                        "pm4py.cluster_log (case-weighted)", "pm4py.cluster_log",
+    # test_size=0: in-sample (the models are measured on the cases they were discovered from)
+    scores = score_clusters(log, labels, noise_threshold=0.0, test_size=0)
+    assert scores["scope"].tolist() == ["cluster", "cluster", "all clusters", "no clustering",
+                                        "pm4py.cluster_log (all clusters)", "pm4py.cluster_log",
                                         "pm4py.cluster_log"]
     own = scores[scores["scope"] == "cluster"].set_index("cluster")
-    assert own["cases"].tolist() == [2, 3]
+    assert own["cases"].tolist() == own["test_cases"].tolist() == [2, 3]
     # cluster 0 is the sequence a -> b: 3 places + 2 transitions, 4 arcs, replayed perfectly
     assert own.loc[0, ["nodes", "arcs", "fitness", "precision"]].tolist() == [5, 4, 1.0, 1.0]
-    summary = scores.set_index("scope").loc["clusters (case-weighted)"]
+    summary = scores.set_index("scope").loc["all clusters"]
     assert summary["fitness"] == pytest.approx((2 * own.loc[0, "fitness"] + 3 * own.loc[1, "fitness"]) / 5)
-    assert summary["nodes"] == pytest.approx((2 * 5 + 3 * own.loc[1, "nodes"]) / 5)
-    whole = scores.set_index("scope").loc["no clustering"]
-    assert whole["nodes"] > summary["nodes"]
+    # model size of the clustering is the TOTAL over its models, not their mean
+    assert summary["nodes"] == 5 + own.loc[1, "nodes"]
+    assert summary["arcs"] == 4 + own.loc[1, "arcs"]
     # silhouette on activity profiles: ab alone in its cluster -> 0; xy: a = 1, b = |ab - xy| = 2;
     # xyz: a = 1, b = |ab - xyz| = sqrt(5); weights 2, 2, 1
     assert summary["silhouette"] == pytest.approx((2 * 0 + 2 * 0.5 + 1 * (1 - 1 / np.sqrt(5))) / 5)
+    # standard case silhouette on edit distance (ab-xy = ab-xyz = 1, xy-xyz = 1/3):
+    # t1, t2: a = 0, b = 1 -> 1; t3, t4: a = (0 + 1/3) / 2, b = 1 -> 5/6; t5: a = 1/3 -> 2/3
+    assert summary["silhouette_standard"] == pytest.approx(13 / 15)
+    pm = scores.set_index("scope").loc["pm4py.cluster_log (all clusters)"]
+    assert -1 <= pm["silhouette_standard"] <= 1          # scored in the same (edit-distance) space
     assert scores["cluster"].dtype == "Int64"
+
+
+def test_score_clusters_held_out_cases():
+    from journeymining.clustering import _held_out
+
+    # stratified split: round(0.3 n) test cases per cluster, at least 1 and at most n - 1
+    lab = np.array([0] * 1 + [1] * 2 + [2] * 10)
+    test = _held_out(lab, 0.3, random_state=5)
+    assert [int(test[lab == c].sum()) for c in (0, 1, 2)] == [0, 1, 3]
+    assert (test == _held_out(lab, 0.3, random_state=5)).all()
+    # cluster 1 = {xyz, xzy}: one case trains (a sequence model), the other is held out; whichever
+    # it is, its order is not the training order, so held-out fitness is below 1 while in-sample
+    # fitness is 1
+    log = make_log({"t1": "ab", "t2": "ab", "t3": "ab", "t4": "xyz", "t5": "xzy"})
+    labels = pd.Series({"t1": 0, "t2": 0, "t3": 0, "t4": 1, "t5": 1})
+    for seed in (0, 1, 2):
+        held = score_clusters(log, labels, noise_threshold=0.0, compare_pm4py=False, random_state=seed)
+        c = held[held["scope"] == "cluster"].set_index("cluster")
+        assert c["test_cases"].tolist() == [1, 1]
+        assert c.loc[0, "fitness"] == 1.0 and c.loc[1, "fitness"] < 1.0
+    inside = score_clusters(log, labels, noise_threshold=0.0, compare_pm4py=False, test_size=0)
+    assert inside[inside["scope"] == "cluster"]["fitness"].tolist() == [1.0, 1.0]
+    with pytest.raises(ClusteringError, match=r"test_size=1 must be a number in \[0, 1\)"):
+        score_clusters(log, labels, test_size=1)
 
 
 # --------------------------------------------------------------------------------------------
