@@ -365,6 +365,28 @@ def _cut(merges, n, k):
     return pd.factorize(roots, sort=True)[0]
 
 
+def _robust_cut(merges, n, k, w, D, min_share):
+    """k clusters from an average-linkage tree, ignoring outlier groups.
+
+    The tree is cut at m = k, k + 1, ... clusters until k of them hold at least
+    ``max(2, ceil(min_share * cases))`` cases; those k are the clusters and the points of the
+    smaller ones join the cluster with the smallest case-weighted mean distance (average
+    linkage's own criterion). Without such an m the plain k-cut is returned. Average linkage
+    isolates noisy, one-off paths first; counting them as clusters would use up k on outliers.
+    """
+    min_size = max(2, math.ceil(min_share * float(np.sum(w))))
+    for m in range(k, n + 1):
+        lab = _cut(merges, n, m)
+        big = np.flatnonzero(np.bincount(lab, weights=w) >= min_size)
+        if len(big) >= k:
+            keep = np.isin(lab, big)
+            if keep.all():
+                return lab
+            out = _assign_by_average(D, np.where(keep, lab, -1), np.asarray(w, float), ~keep)
+            return np.unique(out, return_inverse=True)[1]
+    return _cut(merges, n, k)
+
+
 # --------------------------------------------------------------------------------------------
 # the estimator
 # --------------------------------------------------------------------------------------------
@@ -405,12 +427,15 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         variants (it takes no weights: ``min_cluster_size`` counts variants). Density methods
         label noise ``-1`` and ignore ``n_clusters``.
     n_clusters : "auto" or int, default "auto"
-        Number of clusters. ``"auto"`` tries k = 2 .. ``max_clusters`` and keeps the k with the
-        highest :func:`weighted_silhouette`, computed on the distinct points of the encoding
-        (variants with the same encoding are one point weighing their cases together, so that
-        duplicates do not make a cluster look tight); k stops at the number of distinct points
-        - 1, and a tie within 1e-9 goes to the smaller k. With fewer than 3 distinct points each
-        point is its own cluster.
+        Number of clusters. ``"auto"`` tries k = 2 .. ``max_clusters`` (k - 1 below the number
+        of distinct points of the encoding; with fewer than 3 distinct points each point is its
+        own cluster) and chooses k with three criteria, all reported per k in
+        ``selection_table_`` (see :meth:`_select_k` and :func:`plot_k_selection`): the standard
+        case-level silhouette (:func:`case_silhouette`), the variant silhouette on distinct points
+        (:func:`weighted_silhouette`) and the bootstrap stability of the partition (mean
+        case-weighted adjusted Rand index over ``n_bootstrap`` resamples of the cases). Among the
+        k with stability >= ``min_stability`` the k with the highest mean of the two silhouettes
+        wins (ties: smaller k); ``no_clear_groups_`` says when no k is convincing.
     max_clusters : int, default 8
         Largest k tried by ``n_clusters="auto"``.
     eps : float, default 0.3
@@ -421,8 +446,20 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         Pairwise work (distance matrices, the silhouette of ``"auto"``, agglomerative and density
         methods) uses the ``max_variants`` most frequent variants; rarer variants are assigned to
         the nearest centroid/medoid, as :meth:`predict` does.
+    min_cluster_share : float, default 0.02
+        ``"agglomerative"``: a tree cluster holding fewer than this share of the cases (and
+        always fewer than 2 cases) is an outlier group, joined to the nearest cluster by mean
+        distance; the k clusters are the first k tree clusters above that size.
+    n_bootstrap : int, default 10
+        Resamples of the stability criterion of ``n_clusters="auto"`` (0: not computed, every
+        k eligible).
+    min_stability : float, default 0.8
+        Smallest mean bootstrap ARI for a k to count as stable.
+    min_silhouette : float, default 0.25
+        Below this standard silhouette of the chosen k, ``no_clear_groups_`` is set (Kaufman &
+        Rousseeuw: no substantial structure).
     random_state : int, RandomState or None, default None
-        Seed of k-means (and of nothing else: the other steps are deterministic).
+        Seed of k-means and of the stability resamples (the other steps are deterministic).
     case_id_key, activity_key, timestamp_key : str
         Columns of the log (pm4py names by default).
 
@@ -442,8 +479,17 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         :func:`profile_clusters` of the fitted log.
     n_clusters_ : int
         Number of clusters found (noise excluded).
+    selection_table_ : DataFrame
+        One row per k tried by ``"auto"`` (empty otherwise): ``k``, ``silhouette`` (standard,
+        case level), ``silhouette_variants`` (distinct points), ``stability`` (mean bootstrap
+        ARI, NaN with ``n_bootstrap=0``), ``stable``, ``chosen``.
     criterion_ : DataFrame
-        ``k`` and ``silhouette`` for every k tried by ``"auto"`` (empty otherwise).
+        The same table (kept for callers of earlier versions).
+    no_clear_groups_ : bool
+        ``"auto"`` found no convincing k: no stable k, or the chosen k's standard silhouette is
+        below ``min_silhouette``. False when k was not chosen automatically.
+    selection_note_ : str
+        One sentence stating the chosen k, its criteria and whether the groups convince.
     cluster_centers_ : ndarray
         k-means centroids in the encoding space (k-means only).
     medoids_ : ndarray of int
@@ -473,7 +519,8 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
 
     def __init__(self, encoding="profile", *, ngram=2, binary=True, include=("activities",), method="kmeans",
                  n_clusters="auto", max_clusters=8, eps=0.3, min_cluster_size=5,
-                 max_variants=2000, n_bootstrap=10, min_stability=0.8, min_silhouette=0.25,
+                 max_variants=2000, min_cluster_share=0.02, n_bootstrap=10, min_stability=0.8,
+                 min_silhouette=0.25,
                  random_state=None, case_id_key=C.CASE,
                  activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP):
         self.encoding = encoding
@@ -486,6 +533,7 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         self.eps = eps
         self.min_cluster_size = min_cluster_size
         self.max_variants = max_variants
+        self.min_cluster_share = min_cluster_share
         self.n_bootstrap = n_bootstrap
         self.min_stability = min_stability
         self.min_silhouette = min_silhouette
@@ -534,6 +582,10 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
                 and self.n_bootstrap >= 0):
             raise ClusteringError(f"n_bootstrap={self.n_bootstrap!r} must be an integer >= 0 "
                                   "(bootstrap resamples of the stability criterion; 0 skips it).")
+        v = self.min_cluster_share
+        if not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 0.5):
+            raise ClusteringError(f"min_cluster_share={v!r} must be a number in [0, 0.5), e.g. 0.02 "
+                                  "(agglomerative: smaller tree clusters are outliers).")
         for name in ("min_stability", "min_silhouette"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and not isinstance(v, bool) and -1 <= v <= 1):
@@ -700,12 +752,14 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             labels_top = labels_all[top]
         elif self.method == "agglomerative":
             merges = _weighted_average_linkage(D_top, w[top])
+            share = float(self.min_cluster_share)
             if self.n_clusters == "auto":
                 labels_top, criterion = self._choose_k(
-                    lambda k: _cut(merges, len(top), k), D_top, w[top],
+                    lambda k: _robust_cut(merges, len(top), k, w[top], D_top, share), D_top, w[top],
                     self._resample_agglomerative(D_top, len(top)))
             else:
-                labels_top = _cut(merges, len(top), min(int(self.n_clusters), len(top)))
+                labels_top = _robust_cut(merges, len(top), min(int(self.n_clusters), len(top)),
+                                         w[top], D_top, share)
         elif self.method == "dbscan":
             from sklearn.cluster import DBSCAN
 
@@ -879,7 +933,8 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             out = {}
             for k in ks:
                 lab = np.full(top_n, -1)
-                lab[idx] = _cut(merges, len(idx), min(k, len(idx)))
+                lab[idx] = _robust_cut(merges, len(idx), min(k, len(idx)), w_star[idx],
+                                       D[np.ix_(idx, idx)], float(self.min_cluster_share))
                 out[k] = _assign_by_average(D, lab, w_star, ~sub) if (~sub).any() else lab
             return out
         return resample

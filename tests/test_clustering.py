@@ -344,7 +344,7 @@ def test_score_clusters_held_out_cases():
 def test_sklearn_contract():
     params = dict(encoding="ngrams", ngram=3, binary=False, include=("activities", "channels"), method="agglomerative",
                   n_clusters=4, max_clusters=5, eps=0.2, min_cluster_size=3, max_variants=50,
-                  n_bootstrap=4, min_stability=0.7, min_silhouette=0.3,
+                  min_cluster_share=0.05, n_bootstrap=4, min_stability=0.7, min_silhouette=0.3,
                   random_state=11, case_id_key="c", activity_key="a", timestamp_key="t")
     est = VariantClusterer(**params)
     assert est.get_params() == params
@@ -590,9 +590,10 @@ def test_planted_generator_has_noise_and_overlap():
 
 @pytest.mark.parametrize("n_types", [3, 4, 6])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_auto_k_recovers_planted_types_of_an_independent_generator(n_types, seed):
+@pytest.mark.parametrize("encoding,method", [("profile", "kmeans"), ("edit_distance", "agglomerative")])
+def test_auto_k_recovers_planted_types_of_an_independent_generator(n_types, seed, encoding, method):
     log, truth = planted_journeys(n_types, seed)
-    model = VariantClusterer(random_state=seed).fit(log)
+    model = VariantClusterer(encoding, method=method, random_state=seed).fit(log)
     ari = adjusted_rand_score(truth.loc[model.labels_.index], model.labels_)
     assert model.n_clusters_ == n_types, model.selection_table_
     assert ari >= 0.9, f"{n_types} types, seed {seed}: ARI {ari:.3f}"
@@ -643,6 +644,7 @@ def test_stability_is_seeded():
 
 @pytest.mark.parametrize("params,match", [
     (dict(n_bootstrap=-1), "n_bootstrap=-1 must be an integer >= 0"),
+    (dict(min_cluster_share=0.5), r"min_cluster_share=0.5 must be a number in \[0, 0.5\)"),
     (dict(n_bootstrap=2.5), "n_bootstrap=2.5"),
     (dict(min_stability=2), "min_stability=2 must be a number between -1 and 1"),
     (dict(min_silhouette="high"), "min_silhouette='high' must be a number between -1 and 1"),
