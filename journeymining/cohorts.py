@@ -1,29 +1,40 @@
-"""Cohort comparison (did a change make journeys better?) and drift detection over time.
+"""Cohort comparison (did a change make journeys better?); drift lives in :mod:`journeymining.drift`.
 
-Statistics used (all from :mod:`scipy.stats`; definitions so the numbers can be checked by hand):
+Statistics used (:mod:`scipy.stats` and :mod:`journeymining.stats`; definitions so the numbers
+can be checked by hand). **Unit of analysis** (``unit=``): ``"case"`` treats tickets as
+independent; ``"customer"`` treats the cases of one ``case:customer`` as one unit (a customer with
+11 tickets is not 11 independent observations). A customer with cases in both cohorts gives one
+unit value to each cohort and is resampled as one block holding its cases of both.
 
 * **per variant / per directly-follows edge**: the 2×2 table *cases with / without it* in cohort A
-  and B. When every expected count is at least 5: Pearson's chi-square test without continuity
-  correction; otherwise Fisher's exact test (two-sided). Effect sizes: the share difference
-  ``share_b - share_a``, Cohen's h ``2·asin(√share_b) - 2·asin(√share_a)`` and φ (= Cramér's V
-  of a 2×2 table) ``√(chi2 / n)``. Edges are counted once per case (a case either has the edge or
-  not), so the cases are the independent units of every test.
-* **many comparisons**: p-values of all variants (and, separately, of all edges) are adjusted
-  with Benjamini-Hochberg (false discovery rate); ``significant`` means adjusted p < ``alpha``.
-* **variant mix overall**: chi-square test of the 2×k table cohort × variant, variants with an
-  expected count below 5 in either cohort pooled into one "(other variants)" column; Cramér's V
-  ``√(chi2 / (n · (min(2, k) - 1)))``.
-* **durations** (throughput time per case): Mann-Whitney U (two-sided) with the rank-biserial
-  correlation ``2·U_a / (n_a·n_b) - 1`` (positive: cohort A's journeys tend to be longer).
-* **KPI deltas**: :func:`journeymining.kpis.journey_kpis` of both cohorts, ``delta = b - a``.
+  and B. Cases as units: when every expected count is at least 5, Pearson's chi-square test
+  without continuity correction, otherwise Fisher's exact test (two-sided); interval of the share
+  difference: Newcombe's hybrid score interval; of Cohen's h: ``h ± z·√(1/n_a + 1/n_b)``.
+  Customers as units: customer-block bootstrap percentile intervals of the share difference and
+  of h, and a Wald test ``z = diff / SE`` with the bootstrap standard error (the case-level test
+  is kept when every resample gives the same difference). Effect sizes: the share difference
+  ``share_b - share_a``, Cohen's h ``2·asin(√share_b) - 2·asin(√share_a)`` and φ ``√(chi2 / n)``.
+  Edges are counted once per case.
+* **many comparisons**: the variants of a cohort share its cases and edges overlap variants, so
+  the tests are dependent: p-values of all variants (and, separately, of all edges) are adjusted
+  with Benjamini-Yekutieli by default (``correction="by"``, valid under any dependence;
+  ``"bh"`` offered); ``significant`` means adjusted p < ``alpha``.
+* **variant mix overall**: chi-square test of the 2×k table cohort × variant (cases as units),
+  variants with an expected count below 5 in either cohort pooled into one "(other variants)"
+  column; Cramér's V ``√(chi2 / (n · (min(2, k) - 1)))``.
+* **durations** (throughput time per case): Mann-Whitney U (two-sided) on the unit values (case
+  throughputs, or per-customer median throughputs) with the rank-biserial correlation
+  ``2·U_a / (n_a·n_b) - 1`` (positive: cohort A's journeys tend to be longer) and its bootstrap
+  interval; a permutation test of the difference of medians of the unit values; the median
+  throughput difference of the cases with a (customer-)block bootstrap percentile interval.
+* **KPI deltas**: from the per-case table of :func:`journeymining.kpis.case_kpis` of both cohorts
+  (same goal for both: the most frequent last activity of the two logs unless ``goal=`` is
+  given), ``delta = b - a`` of each measure's mean (median too for throughput), with a
+  (customer-)block bootstrap percentile interval.
 
-Drift (:func:`detect_drift`): cases are bucketed by the period of their start; each period with at
-least ``min_cases`` cases is compared with the previous such period. The distances are
-Jensen-Shannon distances (base 2, between 0 = same and 1 = disjoint) of the variant shares and of
-the directly-follows edge frequencies; the test is the pooled chi-square test of the variant mix
-(as above), BH-adjusted over all period pairs. **Change-point rule**: a period is a change point
-when its adjusted p-value is below ``alpha`` *and* its edge distance to the previous period is at
-least ``min_distance`` (significant and large enough to matter).
+Drift (:func:`detect_drift`, re-exported from :mod:`journeymining.drift`): a permutation-calibrated
+distance per pair of consecutive periods, a minimum of closed cases per period and right-censored
+cases flagged and excluded.
 """
 
 from __future__ import annotations
