@@ -652,3 +652,12 @@ def test_stability_is_seeded():
 def test_bad_selection_parameters(params, match):
     with pytest.raises(ClusteringError, match=match):
         VariantClusterer(**params).fit(make_log({"t": "ab"}))
+
+
+@pytest.mark.parametrize("encoding,method", [("profile", "kmeans"), ("edit_distance", "agglomerative")])
+def test_auto_k_without_noise(encoding, method):
+    # the old criterion picked k = 8 on 4 noise-free planted types (issue 12)
+    log, truth = planted_journeys(4, 0, noise=0.0)
+    model = VariantClusterer(encoding, method=method, random_state=0).fit(log)
+    assert model.n_clusters_ == 4
+    assert adjusted_rand_score(truth.loc[model.labels_.index], model.labels_) == 1.0
