@@ -379,7 +379,7 @@ def _durations(ta, tb, groups, unit, n_resamples, confidence_level, random_state
         # unit values of a customer present in both cohorts stay one block
         ga = pd.Series(groups[0], dtype=object)
         gb = pd.Series(groups[1], dtype=object)
-        ug = (_first_per_unit(ga), _first_per_unit(gb))
+        ug = (_first_per_unit(ga, "a"), _first_per_unit(gb, "b"))
     cd = cliffs_delta(ua, ub, groups_a=ug[0], groups_b=ug[1], n_resamples=n_resamples,
                       confidence_level=confidence_level, random_state=random_state)
     perm = permutation_test(ua, ub, statistic="median", n_permutations=n_resamples,
@@ -398,11 +398,12 @@ def _durations(ta, tb, groups, unit, n_resamples, confidence_level, random_state
     }])
 
 
-def _first_per_unit(groups):
-    """Unit label of each unit value produced by :func:`_unit_medians` (same order)."""
+def _first_per_unit(groups, cohort):
+    """Unit label of each unit value produced by :func:`_unit_medians` (same order); a case
+    without a customer is a unit of its own, distinct across cohorts."""
     codes, uniques = pd.factorize(groups, use_na_sentinel=True)
     missing = np.flatnonzero(codes < 0)
-    labels = list(uniques) + [f"(no customer {i})" for i in range(len(missing))]
+    labels = list(uniques) + [f"\x00(no customer {cohort}{i})" for i in range(len(missing))]
     return np.asarray(labels, dtype=object)
 
 

@@ -162,6 +162,13 @@ def test_customer_unit_uses_per_customer_medians_by_hand():
     # the median difference is the case-level one (median 3 vs 10) in both units
     assert cust["median_diff_h"] == tickets["median_diff_h"] == 7.0
     assert cust["median_diff_ci_low_h"] <= 7.0 <= cust["median_diff_ci_high_h"]
+    # a case without a customer is a unit of its own (one per cohort, not shared)
+    a2 = customer_log([("a1", "u", 1), ("a2", "u", 3), ("a3", "v", 5), ("a4", None, 7)])
+    b2 = customer_log([("b1", "w", 10), ("b2", "w", 12), ("b3", "x", 2), ("b4", None, 4)])
+    cmp2 = compare_cohorts(a2, b2, unit="customer", n_resamples=100)
+    d2 = cmp2.durations.iloc[0]
+    assert (d2["units_a"], d2["units_b"]) == (3, 3)
+    assert "2 case(s) without a customer are units of their own" in cmp2.notes
 
 
 def test_intervals_collapse_when_every_resample_is_the_same():
