@@ -61,8 +61,9 @@ def _permutation_distance(X, in_first, n_permutations, rng):
     obs = float(_js_rows(first[None], (total - first)[None])[0])
     n, k = len(X), int(in_first.sum())
     hits = 0
-    for lo in range(0, n_permutations, 500):
-        r = min(500, n_permutations - lo)
+    chunk = int(max(1, min(500, 2_000_000 // max(n, 1))))   # at most ~16 MB per chunk
+    for lo in range(0, n_permutations, chunk):
+        r = min(chunk, n_permutations - lo)
         order = np.argsort(rng.random((r, n)), axis=1)[:, :k]
         L = np.zeros((r, n))
         np.put_along_axis(L, order, 1.0, axis=1)
