@@ -35,6 +35,8 @@ __all__ = [
     "VariantClusterer",
     "edit_distance_matrix",
     "weighted_silhouette",
+    "case_silhouette",
+    "plot_k_selection",
     "profile_clusters",
     "score_clusters",
     "plot_cluster_sizes",
@@ -229,6 +231,83 @@ def weighted_silhouette(D, labels, weights):
     return float(np.sum(w * s) / np.sum(w))
 
 
+def case_silhouette(D, labels, weights):
+    """The standard silhouette of the *cases*, computed from distances between their variants.
+
+    This is scikit-learn's :func:`sklearn.metrics.silhouette_score` on the cases (each variant
+    repeated as many times as it has cases), without building the case-by-case matrix: for a
+    case of variant *i* in cluster *A*, ``a = sum_{j in A} w_j D_ij / (W_A - 1)`` (the other
+    cases of *A*, the ``w_i - 1`` copies of *i* at distance 0 included), ``b = min_B sum_{j in B}
+    w_j D_ij / W_B``, ``s = (b - a) / max(a, b)``, 0 for a case alone in its cluster or when
+    ``a = b = 0``; the score is the mean over the cases. Identical cases do count: a cluster of
+    many cases following one path is tight. Labels ``-1`` (noise) are left out.
+
+    Parameters
+    ----------
+    D : ndarray of shape (n_variants, n_variants)
+        Distances between variants.
+    labels : array-like of int
+        Cluster of each variant.
+    weights : array-like of int
+        Cases per variant.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; ``nan`` with fewer than two clusters.
+
+    Examples
+    --------
+    >>> D = [[0, 1, 4, 4], [1, 0, 4, 4], [4, 4, 0, 1], [4, 4, 1, 0]]
+    >>> round(case_silhouette(D, [0, 0, 1, 1], [1, 1, 1, 1]), 4)   # as weighted_silhouette
+    0.75
+    >>> round(case_silhouette(D, [0, 0, 1, 1], [3, 1, 1, 1]), 4)   # (3 * 11/12 + 3 * 3/4) / 6
+    0.8333
+    """
+    D = np.asarray(D, float)
+    labels = np.asarray(labels)
+    w = np.asarray(weights, float)
+    keep = (labels >= 0) & (w > 0)
+    D, labels, w = D[np.ix_(keep, keep)], labels[keep], w[keep]
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    s = _silhouette_values(D, labels, w, standard=True)
+    return float(np.sum(w * s) / np.sum(w))
+
+
+def _weighted_ari(a, b, w):
+    """Adjusted Rand index of two labelings of points that stand for ``w`` cases each
+    (equals :func:`sklearn.metrics.adjusted_rand_score` on the expanded cases)."""
+    a_codes = pd.factorize(np.asarray(a))[0]
+    b_codes = pd.factorize(np.asarray(b))[0]
+    w = np.asarray(w, float)
+    table = np.zeros((a_codes.max() + 1, b_codes.max() + 1))
+    np.add.at(table, (a_codes, b_codes), w)
+
+    def pairs(x):
+        return (x * (x - 1) / 2).sum()
+
+    n = w.sum()
+    index = pairs(table)
+    ra, rb = pairs(table.sum(1)), pairs(table.sum(0))
+    expected = ra * rb / (n * (n - 1) / 2) if n > 1 else 0.0
+    top = (ra + rb) / 2 - expected
+    if top == 0:
+        return 1.0
+    return float((index - expected) / top)
+
+
+def _assign_by_average(D, labels, w, missing):
+    """Labels of the ``missing`` points: the cluster with the smallest case-weighted mean
+    distance (average linkage's criterion)."""
+    uniq = np.unique(labels[~missing])
+    onehot = (labels[~missing][:, None] == uniq[None, :]) * w[~missing][:, None]
+    mean = D[np.ix_(missing, ~missing)] @ onehot / onehot.sum(0)[None, :]
+    out = labels.copy()
+    out[missing] = uniq[mean.argmin(axis=1)]
+    return out
+
+
 def _weighted_average_linkage(D, w):
     """Average linkage (UPGMA) on variants that start with ``w`` cases each.
 
@@ -285,6 +364,28 @@ def _cut(merges, n, k):
     return pd.factorize(roots, sort=True)[0]
 
 
+def _robust_cut(merges, n, k, w, D, min_share):
+    """k clusters from an average-linkage tree, ignoring outlier groups.
+
+    The tree is cut at m = k, k + 1, ... clusters until k of them hold at least
+    ``max(2, ceil(min_share * cases))`` cases; those k are the clusters and the points of the
+    smaller ones join the cluster with the smallest case-weighted mean distance (average
+    linkage's own criterion). Without such an m the plain k-cut is returned. Average linkage
+    isolates noisy, one-off paths first; counting them as clusters would use up k on outliers.
+    """
+    min_size = max(2, math.ceil(min_share * float(np.sum(w))))
+    for m in range(k, n + 1):
+        lab = _cut(merges, n, m)
+        big = np.flatnonzero(np.bincount(lab, weights=w) >= min_size)
+        if len(big) >= k:
+            keep = np.isin(lab, big)
+            if keep.all():
+                return lab
+            out = _assign_by_average(D, np.where(keep, lab, -1), np.asarray(w, float), ~keep)
+            return np.unique(out, return_inverse=True)[1]
+    return _cut(merges, n, k)
+
+
 # --------------------------------------------------------------------------------------------
 # the estimator
 # --------------------------------------------------------------------------------------------
@@ -325,12 +426,15 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         variants (it takes no weights: ``min_cluster_size`` counts variants). Density methods
         label noise ``-1`` and ignore ``n_clusters``.
     n_clusters : "auto" or int, default "auto"
-        Number of clusters. ``"auto"`` tries k = 2 .. ``max_clusters`` and keeps the k with the
-        highest :func:`weighted_silhouette`, computed on the distinct points of the encoding
-        (variants with the same encoding are one point weighing their cases together, so that
-        duplicates do not make a cluster look tight); k stops at the number of distinct points
-        - 1, and a tie within 1e-9 goes to the smaller k. With fewer than 3 distinct points each
-        point is its own cluster.
+        Number of clusters. ``"auto"`` tries k = 2 .. ``max_clusters`` (k - 1 below the number
+        of distinct points of the encoding; with fewer than 3 distinct points each point is its
+        own cluster) and chooses k with three criteria, all reported per k in
+        ``selection_table_`` (see :meth:`_select_k` and :func:`plot_k_selection`): the standard
+        case-level silhouette (:func:`case_silhouette`), the variant silhouette on distinct points
+        (:func:`weighted_silhouette`) and the bootstrap stability of the partition (mean
+        case-weighted adjusted Rand index over ``n_bootstrap`` resamples of the cases). Among the
+        k with stability >= ``min_stability`` the k with the highest mean of the two silhouettes
+        wins (ties: smaller k); ``no_clear_groups_`` says when no k is convincing.
     max_clusters : int, default 8
         Largest k tried by ``n_clusters="auto"``.
     eps : float, default 0.3
@@ -341,8 +445,20 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         Pairwise work (distance matrices, the silhouette of ``"auto"``, agglomerative and density
         methods) uses the ``max_variants`` most frequent variants; rarer variants are assigned to
         the nearest centroid/medoid, as :meth:`predict` does.
+    min_cluster_share : float, default 0.02
+        ``"agglomerative"``: a tree cluster holding fewer than this share of the cases (and
+        always fewer than 2 cases) is an outlier group, joined to the nearest cluster by mean
+        distance; the k clusters are the first k tree clusters above that size.
+    n_bootstrap : int, default 10
+        Resamples of the stability criterion of ``n_clusters="auto"`` (0: not computed, every
+        k eligible).
+    min_stability : float, default 0.8
+        Smallest mean bootstrap ARI for a k to count as stable.
+    min_silhouette : float, default 0.25
+        Below this standard silhouette of the chosen k, ``no_clear_groups_`` is set (Kaufman &
+        Rousseeuw: no substantial structure).
     random_state : int, RandomState or None, default None
-        Seed of k-means (and of nothing else: the other steps are deterministic).
+        Seed of k-means and of the stability resamples (the other steps are deterministic).
     case_id_key, activity_key, timestamp_key : str
         Columns of the log (pm4py names by default).
 
@@ -362,8 +478,17 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         :func:`profile_clusters` of the fitted log.
     n_clusters_ : int
         Number of clusters found (noise excluded).
+    selection_table_ : DataFrame
+        One row per k tried by ``"auto"`` (empty otherwise): ``k``, ``silhouette`` (standard,
+        case level), ``silhouette_variants`` (distinct points), ``stability`` (mean bootstrap
+        ARI, NaN with ``n_bootstrap=0``), ``stable``, ``chosen``.
     criterion_ : DataFrame
-        ``k`` and ``silhouette`` for every k tried by ``"auto"`` (empty otherwise).
+        The same table (kept for callers of earlier versions).
+    no_clear_groups_ : bool
+        ``"auto"`` found no convincing k: no stable k, or the chosen k's standard silhouette is
+        below ``min_silhouette``. False when k was not chosen automatically.
+    selection_note_ : str
+        One sentence stating the chosen k, its criteria and whether the groups convince.
     cluster_centers_ : ndarray
         k-means centroids in the encoding space (k-means only).
     medoids_ : ndarray of int
@@ -393,7 +518,9 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
 
     def __init__(self, encoding="profile", *, ngram=2, binary=True, include=("activities",), method="kmeans",
                  n_clusters="auto", max_clusters=8, eps=0.3, min_cluster_size=5,
-                 max_variants=2000, random_state=None, case_id_key=C.CASE,
+                 max_variants=2000, min_cluster_share=0.02, n_bootstrap=10, min_stability=0.8,
+                 min_silhouette=0.25,
+                 random_state=None, case_id_key=C.CASE,
                  activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP, settings=None):
         self.settings = settings
         self.encoding = encoding
@@ -406,6 +533,10 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         self.eps = eps
         self.min_cluster_size = min_cluster_size
         self.max_variants = max_variants
+        self.min_cluster_share = min_cluster_share
+        self.n_bootstrap = n_bootstrap
+        self.min_stability = min_stability
+        self.min_silhouette = min_silhouette
         self.random_state = random_state
         self.case_id_key = case_id_key
         self.activity_key = activity_key
@@ -447,6 +578,19 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             raise ClusteringError(f"max_clusters={self.max_clusters!r} must be an integer >= 2.")
         if not isinstance(self.max_variants, (int, np.integer)) or self.max_variants < 2:
             raise ClusteringError(f"max_variants={self.max_variants!r} must be an integer >= 2.")
+        if not (isinstance(self.n_bootstrap, (int, np.integer)) and not isinstance(self.n_bootstrap, bool)
+                and self.n_bootstrap >= 0):
+            raise ClusteringError(f"n_bootstrap={self.n_bootstrap!r} must be an integer >= 0 "
+                                  "(bootstrap resamples of the stability criterion; 0 skips it).")
+        v = self.min_cluster_share
+        if not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 0.5):
+            raise ClusteringError(f"min_cluster_share={v!r} must be a number in [0, 0.5), e.g. 0.02 "
+                                  "(agglomerative: smaller tree clusters are outliers).")
+        for name in ("min_stability", "min_silhouette"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and -1 <= v <= 1):
+                raise ClusteringError(f"{name}={v!r} must be a number between -1 and 1 "
+                                      f"(e.g. {0.8 if name == 'min_stability' else 0.25}).")
         if not (isinstance(self.eps, (int, float)) and self.eps > 0):
             raise ClusteringError(f"eps={self.eps!r} must be a positive number.")
         if not isinstance(self.min_cluster_size, (int, np.integer)) or self.min_cluster_size < 1:
@@ -608,11 +752,14 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             labels_top = labels_all[top]
         elif self.method == "agglomerative":
             merges = _weighted_average_linkage(D_top, w[top])
+            share = float(self.min_cluster_share)
             if self.n_clusters == "auto":
                 labels_top, criterion = self._choose_k(
-                    lambda k: _cut(merges, len(top), k), D_top, w[top])
+                    lambda k: _robust_cut(merges, len(top), k, w[top], D_top, share), D_top, w[top],
+                    self._resample_agglomerative(D_top, len(top)))
             else:
-                labels_top = _cut(merges, len(top), min(int(self.n_clusters), len(top)))
+                labels_top = _robust_cut(merges, len(top), min(int(self.n_clusters), len(top)),
+                                         w[top], D_top, share)
         elif self.method == "dbscan":
             from sklearn.cluster import DBSCAN
 
@@ -668,7 +815,11 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         self._variant_seqs = var.variants
         self.variant_labels_ = labels
         self.n_clusters_ = len(order)
-        self.criterion_ = pd.DataFrame(criterion, columns=["k", "silhouette"])
+        self.selection_table_ = pd.DataFrame(
+            criterion, columns=["k", "silhouette", "silhouette_variants", "stability", "stable", "chosen"])
+        self.criterion_ = self.selection_table_
+        sel = getattr(self, "_selection", None) if criterion else None
+        self.no_clear_groups_, self.selection_note_ = self._selection_sentence(sel)
         table = var.table.copy()
         table["cluster"] = labels
         self.variant_table_ = table
@@ -696,42 +847,116 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         return weighted_silhouette(D[np.ix_(first, first)], np.asarray(labels)[first],
                                    np.bincount(inverse, weights=w, minlength=len(first)))
 
-    def _choose_k(self, labels_for_k, D, w):
-        n = len(w)
+    def _choose_k(self, labels_for_k, D, w, resample=None):
+        """k by three criteria per k (``selection_table_``); returns (labels, rows)."""
         ks = list(range(2, min(int(self.max_clusters), len(self._points[0]) - 1) + 1))
         if not ks:
+            n = len(w)
+            self._selection = None
             return labels_for_k(min(n, len(self._points[0]))), []
-        rows, best, best_labels = [], -np.inf, None
-        for k in ks:
-            lab = labels_for_k(k)
-            s = self._silhouette(D, lab, w)
-            rows.append((k, s))
-            if s > best + 1e-9:
-                best, best_labels = s, lab
-        return np.asarray(best_labels), rows
+        full = {k: np.asarray(labels_for_k(k)) for k in ks}
+        k_best, table = self._select_k(ks, full, D, w, resample)
+        return full[k_best], table
+
+    def _selection_sentence(self, sel):
+        if sel is None:
+            how = ("k fixed by n_clusters" if self.n_clusters != "auto" else
+                   "too few distinct paths to choose k" if self.method in ("kmeans", "agglomerative")
+                   else f"{self.method} finds its own number of clusters")
+            return False, f"{how}; no k-selection criteria computed."
+        stab = ("stability not computed (n_bootstrap=0)" if not sel["B"] else
+                f"bootstrap stability (mean ARI over {sel['B']} resamples) {sel['stability']:.3f}")
+        text = (f"k={sel['k']} chosen: standard case-level silhouette {sel['silhouette']:.3f}, {stab}.")
+        if not sel["any_stable"]:
+            text += (f" No k is stable (stability >= {self.min_stability}): the journeys do not form "
+                     "clear groups; the k with the highest silhouette is shown.")
+        elif not (sel["silhouette"] >= self.min_silhouette):
+            text += (f" The silhouette is below {self.min_silhouette}: no convincing groups "
+                     "(Kaufman & Rousseeuw: no substantial structure).")
+        return bool(sel["no_clear"]), text
+
+    def _select_k(self, ks, full, D, w, resample):
+        """Standard case silhouette, variant silhouette and bootstrap stability of every k.
+
+        Stability of k: the mean, over ``n_bootstrap`` resamples of the cases (multinomial
+        counts per variant, seeded by ``random_state``), of the case-weighted adjusted Rand index
+        between the k-partition of the data and the k-partition re-fitted on the resample (all
+        variants labelled: absent ones by nearest centroid / smallest mean distance). Among the
+        k with stability >= ``min_stability`` the chosen k has the highest mean of the standard
+        case-level silhouette (:func:`case_silhouette`) and the variant silhouette
+        (:func:`weighted_silhouette` on distinct points); ties go to the smaller k. The standard
+        silhouette alone rewards splitting off clusters of identical cases (copies of one path
+        are at distance 0), the variant silhouette alone ignores how many cases a path has;
+        their mean guards against both. Without a stable k the best mean is kept and
+        ``no_clear_groups_`` is set, as it is when the standard silhouette of the chosen k is
+        below ``min_silhouette``.
+        """
+        from sklearn.utils import check_random_state
+
+        sil = {k: case_silhouette(D, full[k], w) for k in ks}
+        sil_var = {k: self._silhouette(D, full[k], w) for k in ks}
+        stab = {k: np.nan for k in ks}
+        B = int(self.n_bootstrap)
+        if B and resample is not None:
+            rs = check_random_state(self.random_state)
+            n = int(round(w.sum()))
+            acc = {k: [] for k in ks}
+            for _ in range(B):
+                w_star = rs.multinomial(n, w / w.sum()).astype(float)
+                seed = int(rs.randint(0, 2**31 - 1))
+                got = resample(w_star, ks, seed)
+                for k in ks:
+                    acc[k].append(_weighted_ari(full[k], got[k], w))
+            stab = {k: float(np.mean(v)) for k, v in acc.items()}
+        stable = {k: (not B or resample is None or stab[k] >= self.min_stability) for k in ks}
+        pool = [k for k in ks if stable[k]] or ks
+
+        def score(k):   # the two silhouettes together (see the docstring)
+            vals = [v for v in (sil[k], sil_var[k]) if not np.isnan(v)]
+            return float(np.mean(vals)) if vals else -np.inf
+
+        best = pool[0]
+        for k in pool[1:]:  # strictly better to move to a larger k
+            if score(k) > score(best) + 1e-9:
+                best = k
+        no_clear = (not any(stable.values())) or not (sil[best] >= self.min_silhouette)
+        self._selection = dict(k=best, no_clear=no_clear, any_stable=any(stable.values()),
+                               silhouette=sil[best], stability=stab[best], B=B)
+        rows = [(k, sil[k], sil_var[k], stab[k], stable[k], k == best) for k in ks]
+        return best, rows
+
+    def _resample_agglomerative(self, D, top_n):
+        def resample(w_star, ks, seed):
+            sub = w_star[:top_n] > 0
+            idx = np.flatnonzero(sub)
+            merges = _weighted_average_linkage(D[np.ix_(idx, idx)], w_star[idx])
+            out = {}
+            for k in ks:
+                lab = np.full(top_n, -1)
+                lab[idx] = _robust_cut(merges, len(idx), min(k, len(idx)), w_star[idx],
+                                       D[np.ix_(idx, idx)], float(self.min_cluster_share))
+                out[k] = _assign_by_average(D, lab, w_star, ~sub) if (~sub).any() else lab
+            return out
+        return resample
 
     def _fit_kmeans(self, X, w, D_top, top):
         from sklearn.cluster import KMeans
 
         n_distinct = len(np.unique(X, axis=0))
 
-        def run(k):
-            km = KMeans(n_clusters=k, n_init=10, random_state=self.random_state)
+        def run(k, weights=w, data=X, n_init=10, seed=None):
+            km = KMeans(n_clusters=k, n_init=n_init,
+                        random_state=self.random_state if seed is None else seed)
             # one thread: on a few thousand variants OpenMP start-up costs more than it saves
             with threadpool_limits(1), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # ConvergenceWarning when k > distinct points
-                km.fit(X, sample_weight=w)
+                km.fit(data, sample_weight=weights)
             return km
 
         if self.n_clusters != "auto":
             km = run(min(int(self.n_clusters), n_distinct))
             return km.labels_, km.cluster_centers_, []
-        fitted = {}
-
-        def labels_for_k(k):
-            fitted[k] = run(k)
-            return fitted[k].labels_[top]
-
+        self._selection = None
         if n_distinct < 3 or len(top) < 3:
             km = run(max(1, min(n_distinct, 2)))
             return km.labels_, km.cluster_centers_, []
@@ -739,12 +964,21 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         if ks_max < 2:
             km = run(min(n_distinct, 2))
             return km.labels_, km.cluster_centers_, []
-        rows, best, best_k = [], -np.inf, None
-        for k in range(2, ks_max + 1):
-            s = self._silhouette(D_top, labels_for_k(k), w[top])
-            rows.append((k, s))
-            if s > best + 1e-9:
-                best, best_k = s, k
+        ks = list(range(2, ks_max + 1))
+        fitted = {k: run(k) for k in ks}
+        full = {k: fitted[k].labels_[top] for k in ks}
+        Xt = X[top]
+
+        def resample(w_star, ks_, seed):
+            sub = w_star > 0
+            distinct = len(np.unique(Xt[sub], axis=0))
+            out = {}
+            for k in ks_:
+                km = run(min(k, distinct), weights=w_star[sub], data=Xt[sub], n_init=3, seed=seed)
+                out[k] = km.predict(Xt)
+            return out
+
+        best_k, rows = self._select_k(ks, full, D_top, w[top], resample)
         km = fitted[best_k]
         return km.labels_, km.cluster_centers_, rows
 
@@ -1045,23 +1279,55 @@ def _quiet_pm4py():
         constants.SHOW_PROGRESS_BAR = old
 
 
-def _model_quality(sub, keys, noise_threshold):
-    """Inductive-miner model of ``sub`` with its token-replay fitness and precision and size."""
+def _model_quality(train, test, keys, noise_threshold):
+    """Inductive-miner model discovered from ``train``, token-replay fitness and precision on
+    ``test`` (NaN without test cases), and its size."""
     import pm4py
 
-    model = discovery.discover_journey(sub, **keys, noise_threshold=noise_threshold)
-    with _quiet_pm4py():
-        fit = pm4py.fitness_token_based_replay(sub, model.net, model.initial_marking,
-                                               model.final_marking, **keys)
-        prec = pm4py.precision_token_based_replay(sub, model.net, model.initial_marking,
-                                                  model.final_marking, **keys)
+    model = discovery.discover_journey(train, **keys, noise_threshold=noise_threshold)
+    fit, prec = np.nan, np.nan
+    if len(test):
+        with _quiet_pm4py():
+            fit = float(pm4py.fitness_token_based_replay(test, model.net, model.initial_marking,
+                                                         model.final_marking, **keys)["log_fitness"])
+            prec = float(pm4py.precision_token_based_replay(test, model.net, model.initial_marking,
+                                                            model.final_marking, **keys))
     net = model.net
     return {
-        "fitness": float(fit["log_fitness"]),
-        "precision": float(prec),
+        "fitness": fit,
+        "precision": prec,
         "nodes": len(net.places) + len(net.transitions),
         "arcs": len(net.arcs),
     }
+
+
+def _held_out(lab, test_size, random_state):
+    """Bool per case: in the test set. Stratified by cluster: round(test_size * n) cases of a
+    cluster of n, at least 1 and at most n - 1 (a cluster of one case is train only)."""
+    rng = np.random.default_rng(random_state)
+    test = np.zeros(len(lab), bool)
+    if test_size == 0:
+        return test
+    for c in np.unique(lab):
+        members = np.flatnonzero(lab == c)
+        n = len(members)
+        if n < 2:
+            continue
+        k = int(min(max(round(test_size * n), 1), n - 1))
+        test[rng.choice(members, size=k, replace=False)] = True
+    return test
+
+
+def _neutral_silhouette(var, lab, max_variants):
+    """Standard case-level silhouette of a case partition on normalised edit distance (the same
+    space for every partition, whatever encoding produced it)."""
+    units = pd.DataFrame({"v": var.case_variant, "c": lab})
+    units = units[units["c"] >= 0].value_counts().reset_index(name="w")
+    units = units.sort_values(["w", "v", "c"], ascending=[False, True, True]).head(max_variants)
+    if units["c"].nunique() < 2:
+        return float("nan")
+    D = edit_distance_matrix([var.variants[v] for v in units["v"]])
+    return case_silhouette(D, units["c"].to_numpy(), units["w"].to_numpy(float))
 
 
 def pm4py_cluster_labels(log, n_clusters, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
@@ -1149,14 +1415,16 @@ def _partition_silhouette(var, lab, encoding, ngram, binary, max_variants):
     return total, per
 
 
-def _silhouette_values(D, labels, w):
+def _silhouette_values(D, labels, w, standard=False):
+    """s(i) per point; ``standard``: each point stands for ``w`` identical cases (sklearn's
+    silhouette of the cases), otherwise a point is one unit weighing ``w`` (variant silhouette)."""
     uniq = np.unique(labels)
     onehot = (labels[:, None] == uniq[None, :]).astype(float)
     sums = D @ (onehot * w[:, None])
     tot = onehot.T @ w
     own = np.searchsorted(uniq, labels)
     n = len(labels)
-    own_tot = tot[own] - w
+    own_tot = tot[own] - (1.0 if standard else w)
     a = np.divide(sums[np.arange(n), own], own_tot, out=np.zeros(n), where=own_tot > 0)
     other = sums / tot[None, :]
     other[np.arange(n), own] = np.inf
@@ -1168,15 +1436,19 @@ def _silhouette_values(D, labels, w):
 
 def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
                    timestamp_key=C.TIMESTAMP, noise_threshold=0.2, compare_pm4py=True,
-                   encoding="profile", ngram=2, binary=True, random_state=0, max_variants=2000):
+                   encoding="profile", ngram=2, binary=True, test_size=0.3, random_state=0,
+                   max_variants=2000):
     """Is the grouping good? Per-cluster process models against no clustering and pm4py.cluster_log.
 
-    For every cluster a model is discovered from its cases (inductive miner,
-    :func:`journeymining.discovery.discover_journey` with ``noise_threshold``) and measured on
-    those cases: token-replay fitness and ETC precision (pm4py), and size (Petri-net nodes =
-    places + transitions, and arcs). Clustering helps when the per-cluster models are more precise
-    and smaller than one model of the whole log at a similar fitness (Bose & van der Aalst;
-    ActiTraC).
+    The cases are split into a discovery (train) and a held-out (test) part, stratified by
+    cluster (``test_size`` of each cluster, at least one case on each side for clusters of two
+    or more cases; seeded). For every cluster a model is discovered from its train cases
+    (inductive miner, :func:`journeymining.discovery.discover_journey` with ``noise_threshold``)
+    and measured on its held-out cases: token-replay fitness and precision (pm4py), and size
+    (Petri-net nodes = places + transitions, and arcs). The whole-log model is discovered from
+    all train cases and measured on all held-out cases. Clustering helps when the per-cluster
+    models are more precise at a similar fitness and their *total* size is not much larger than
+    one model of the whole log (Bose & van der Aalst; ActiTraC).
 
     Parameters
     ----------
@@ -1190,31 +1462,38 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
         Inductive miner noise threshold used for every model.
     compare_pm4py : bool, default True
         Add the ``pm4py.cluster_log`` rows (k-means with the same number of clusters as
-        ``labels``, see :func:`pm4py_cluster_labels`).
+        ``labels``, see :func:`pm4py_cluster_labels`), scored with the same kind of split.
     encoding, ngram, binary : str, int, bool
-        Encoding whose distance the silhouette uses (as :class:`VariantClusterer`).
+        Encoding whose distance the ``silhouette`` column uses (as :class:`VariantClusterer`).
+    test_size : float, default 0.3
+        Share of each cluster's cases held out; ``0`` scores the models on the cases they were
+        discovered from (in-sample, optimistic).
     random_state : int, default 0
-        Seed of pm4py's k-means.
+        Seed of the split and of pm4py's k-means.
     max_variants : int, default 2000
-        The silhouette uses the most frequent (variant, cluster) units up to this number.
+        The silhouettes use the most frequent (variant, cluster) units up to this number.
 
     Returns
     -------
     DataFrame
         One row per cluster (``scope="cluster"``), then summary rows with ``cluster`` = <NA>:
-        ``"clusters (case-weighted)"`` (fitness, precision, nodes, arcs averaged over the clusters
-        weighted by their cases; silhouette of the partition), ``"no clustering"`` (one model of
-        the whole log), and, when ``compare_pm4py``, ``"pm4py.cluster_log (case-weighted)"`` plus
-        its clusters as ``scope="pm4py.cluster_log"``. Columns: ``scope``, ``cluster``, ``cases``,
-        ``share``, ``variants``, ``fitness``, ``precision``, ``nodes``, ``arcs``,
-        ``silhouette`` (weighted variant silhouette, :func:`weighted_silhouette`).
+        ``"all clusters"`` (fitness and precision averaged over the clusters weighted by their
+        held-out cases; ``nodes`` and ``arcs`` the **total** over the clusters' models),
+        ``"no clustering"`` (one model of the whole log), and, when ``compare_pm4py``,
+        ``"pm4py.cluster_log (all clusters)"`` plus its clusters as ``scope="pm4py.cluster_log"``.
+        Columns: ``scope``, ``cluster``, ``cases``, ``test_cases``, ``share``, ``variants``,
+        ``fitness``, ``precision``, ``nodes``, ``arcs``, ``silhouette`` (weighted variant
+        silhouette in ``encoding``'s space, :func:`weighted_silhouette`) and
+        ``silhouette_standard`` (the standard case-level silhouette, :func:`case_silhouette`, on
+        normalised edit distance: the same neutral space for our partition and pm4py's; summary
+        rows only).
 
     Raises
     ------
     EventLogError
         As :func:`journeymining.discovery.variant_table`.
     ClusteringError
-        ``labels`` is not a Series or misses cases of the log.
+        ``labels`` is not a Series or misses cases of the log; ``test_size`` not in [0, 1).
 
     Examples
     --------
@@ -1225,13 +1504,16 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     >>> log["time:timestamp"] = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(range(8), "h")
     >>> labels = pd.Series({"t1": 0, "t2": 0, "t3": 1, "t4": 1})
     >>> scores = score_clusters(log, labels, compare_pm4py=False)
-    >>> scores[["scope", "cases", "fitness", "precision", "nodes"]]
-                          scope  cases  fitness  precision  nodes
-    0                   cluster      2      1.0        1.0      5
-    1                   cluster      2      1.0        1.0      5
-    2  clusters (case-weighted)      4      1.0        1.0      5
-    3             no clustering      4      1.0        1.0     12
+    >>> scores[["scope", "cases", "test_cases", "fitness", "precision", "nodes"]]
+               scope  cases  test_cases  fitness  precision  nodes
+    0        cluster      2           1      1.0        1.0      5
+    1        cluster      2           1      1.0        1.0      5
+    2   all clusters      4           2      1.0        1.0     10
+    3  no clustering      4           2      1.0        1.0     12
     """
+    if not (isinstance(test_size, (int, float)) and not isinstance(test_size, bool) and 0 <= test_size < 1):
+        raise ClusteringError(f"test_size={test_size!r} must be a number in [0, 1), e.g. 0.3 "
+                              "(share of each cluster's cases held out; 0 = in-sample).")
     keys = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)
     var = _variants(log, **keys, verb="score_clusters")
     lab = _aligned_labels(labels, var.cases, "score_clusters")
@@ -1240,42 +1522,53 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
 
     def block(case_labels, scope):
         out = []
+        test = _held_out(case_labels, test_size, random_state)
+        if test_size == 0:
+            train = np.ones(len(case_labels), bool)
+            test = train
+        else:
+            train = ~test
         sil_total, sil = _partition_silhouette(var, case_labels, encoding, ngram, binary, max_variants)
         found = sorted(set(case_labels.tolist()), key=lambda c: (c < 0, c))
         for c in progress(found, desc=f"scoring {scope}"):
             m = case_labels == c
-            sub = log[m[codes]]
-            q = _model_quality(sub, keys, noise_threshold)
-            out.append({"scope": scope, "cluster": c, "cases": int(m.sum()), "share": m.sum() / total,
+            q = _model_quality(log[(m & train)[codes]], log[(m & test)[codes]], keys, noise_threshold)
+            out.append({"scope": scope, "cluster": c, "cases": int(m.sum()),
+                        "test_cases": int((m & test).sum()), "share": m.sum() / total,
                         "variants": len(np.unique(var.case_variant[m])), **q,
-                        "silhouette": sil.get(c, np.nan)})
+                        "silhouette": sil.get(c, np.nan), "silhouette_standard": np.nan})
         frame = pd.DataFrame(out)
-        wts = frame["cases"] / frame["cases"].sum()
-        summary = {"scope": f"{'clusters' if scope == 'cluster' else scope} (case-weighted)",
-                   "cluster": pd.NA, "cases": int(frame["cases"].sum()), "share": 1.0,
-                   "variants": len(var.variants), "silhouette": sil_total}
-        for col in ("fitness", "precision", "nodes", "arcs"):
-            summary[col] = float((frame[col] * wts).sum())
-        return frame, summary
+        summary = {"scope": "all clusters" if scope == "cluster" else f"{scope} (all clusters)",
+                   "cluster": pd.NA, "cases": int(frame["cases"].sum()),
+                   "test_cases": int(frame["test_cases"].sum()), "share": 1.0,
+                   "variants": len(var.variants), "silhouette": sil_total,
+                   "silhouette_standard": _neutral_silhouette(var, case_labels, max_variants)}
+        for col in ("fitness", "precision"):
+            ok = frame[col].notna()
+            wts = frame.loc[ok, "test_cases"]
+            summary[col] = float((frame.loc[ok, col] * wts).sum() / wts.sum()) if wts.sum() else np.nan
+        for col in ("nodes", "arcs"):
+            summary[col] = int(frame[col].sum())
+        return frame, summary, train, test
 
-    ours, ours_summary = block(lab, "cluster")
-    whole = {"scope": "no clustering", "cluster": pd.NA, "cases": total, "share": 1.0,
-             "variants": len(var.variants), **_model_quality(log, keys, noise_threshold),
-             "silhouette": np.nan}
+    ours, ours_summary, train, test = block(lab, "cluster")
+    whole = {"scope": "no clustering", "cluster": pd.NA, "cases": total,
+             "test_cases": int(test.sum()), "share": 1.0, "variants": len(var.variants),
+             **_model_quality(log[train[codes]], log[test[codes]], keys, noise_threshold),
+             "silhouette": np.nan, "silhouette_standard": np.nan}
     parts = [ours, pd.DataFrame([ours_summary, whole])]
     if compare_pm4py:
         k = max(2, len([c for c in np.unique(lab) if c >= 0]))
         pl = pm4py_cluster_labels(log, k, **keys, random_state=random_state)
         pm_lab = _aligned_labels(pl, var.cases, "score_clusters")
-        theirs, theirs_summary = block(pm_lab, "pm4py.cluster_log")
+        theirs, theirs_summary, _, _ = block(pm_lab, "pm4py.cluster_log")
         parts += [pd.DataFrame([theirs_summary]), theirs]
     frame = pd.concat(parts, ignore_index=True)
     frame["cluster"] = frame["cluster"].astype("Int64")
-    for col in ("nodes", "arcs"):
-        if (frame[col] == frame[col].round()).all():
-            frame[col] = frame[col].astype(int)
-    return frame[["scope", "cluster", "cases", "share", "variants", "fitness", "precision",
-                  "nodes", "arcs", "silhouette"]]
+    for col in ("nodes", "arcs", "test_cases"):
+        frame[col] = frame[col].astype(int)
+    return frame[["scope", "cluster", "cases", "test_cases", "share", "variants", "fitness",
+                  "precision", "nodes", "arcs", "silhouette", "silhouette_standard"]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1354,6 +1647,71 @@ def _colour(cluster):
     if cluster < 0:
         return "#bbbbbb"
     return colormaps["tab10"](int(cluster) % 10)
+
+
+def plot_k_selection(model, *, ax=None):
+    """The k-selection criteria of a fitted ``VariantClusterer(n_clusters="auto")`` per k.
+
+    Standard case-level silhouette, variant silhouette and bootstrap stability (mean ARI) against
+    k on one axis (all lie in [-1, 1]); the chosen k is marked, the ``min_stability`` and
+    ``min_silhouette`` levels are dashed, and the title says when no k is convincing.
+
+    Parameters
+    ----------
+    model : VariantClusterer
+        Fitted with ``n_clusters="auto"``.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new Figure (not registered with pyplot).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        ``model`` is not fitted.
+    ClusteringError
+        The model has no selection table (k was fixed, or a density method was used).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [(c, a) for c, path in [("t1", "abc"), ("t2", "abd"), ("t3", "xyz"), ("t4", "xyw"),
+    ...         ("t5", "pqr"), ("t6", "pqs")] for a in path]
+    >>> log = pd.DataFrame(rows, columns=["case:concept:name", "concept:name"])
+    >>> log["time:timestamp"] = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(range(18), "h")
+    >>> fig = plot_k_selection(VariantClusterer(random_state=0, n_bootstrap=3).fit(log))
+    >>> [line.get_label() for line in fig.axes[0].get_lines()][:3]
+    ['standard silhouette (cases)', 'variant silhouette', 'stability (bootstrap ARI)']
+    """
+    check_is_fitted(model, "selection_table_")
+    table = model.selection_table_
+    if table.empty:
+        raise ClusteringError(
+            "plot_k_selection needs a model fitted with n_clusters='auto' and method 'kmeans' or "
+            f"'agglomerative'; this one has n_clusters={model.n_clusters!r}, method={model.method!r} "
+            "and no selection table.")
+    fig, (ax,) = _new_axes(ax, (7, 4))
+    k = table["k"].to_numpy()
+    ax.plot(k, table["silhouette"], "o-", color="#1f77b4", label="standard silhouette (cases)")
+    ax.plot(k, table["silhouette_variants"], "s--", color="#9ecae1", label="variant silhouette")
+    ax.plot(k, table["stability"], "^-", color="#ff7f0e", label="stability (bootstrap ARI)")
+    ax.axhline(model.min_stability, color="#ff7f0e", ls=":", lw=1)
+    ax.axhline(model.min_silhouette, color="#1f77b4", ls=":", lw=1)
+    chosen = table.loc[table["chosen"], "k"]
+    for c in chosen:
+        ax.axvline(c, color="#555555", lw=1, alpha=0.6)
+    ax.set_xticks(k)
+    ax.set_xlabel("k (clusters)")
+    ax.set_ylim(min(-0.05, float(np.nanmin(table[["silhouette", "silhouette_variants"]].to_numpy())) - 0.05), 1.05)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    title = f"k = {int(chosen.iloc[0])} chosen" if len(chosen) else "no k chosen"
+    if model.no_clear_groups_:
+        title += ": no convincing groups"
+    ax.set_title(title, fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
 
 
 def plot_cluster_maps(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,

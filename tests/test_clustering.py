@@ -17,6 +17,7 @@ from journeymining.clustering import (
     edit_distance_matrix,
     plot_cluster_maps,
     plot_cluster_sizes,
+    plot_k_selection,
     plot_variant_embedding,
     profile_clusters,
     score_clusters,
@@ -129,9 +130,16 @@ def test_three_kinds_give_three_clusters(encoding, method):
     model = VariantClusterer(encoding, method=method, binary=False, random_state=0).fit(log)
     assert model.n_clusters_ == 3
     assert adjusted_rand_score(THREE_TRUTH, model.labels_.loc[list(THREE_KINDS)]) == 1.0
-    # the criterion was computed for k = 2 .. 5 (6 variants -> at most 5) and k = 3 is the best
-    assert model.criterion_["k"].tolist() == [2, 3, 4, 5]
-    assert model.criterion_.set_index("k")["silhouette"].idxmax() == 3
+    # the criteria were computed for k = 2 .. 5 (6 variants -> at most 5) and k = 3 is chosen
+    table = model.selection_table_.set_index("k")
+    assert table.index.tolist() == [2, 3, 4, 5]
+    assert table.index[table["chosen"]].tolist() == [3]
+    assert table["silhouette_variants"].idxmax() == 3
+    # the standard case-level silhouette alone grows as pure clusters of identical cases
+    # (abc x5 | abcc x2) split off: why it is combined with the variant silhouette
+    assert table["silhouette"].is_monotonic_increasing
+    assert model.criterion_ is model.selection_table_
+    assert not model.no_clear_groups_ and model.selection_note_.startswith("k=3 chosen")
 
 
 def test_binary_profiles_ignore_repetitions():
@@ -281,23 +289,53 @@ def test_profiles_with_a_journey_map():
 def test_score_clusters_by_hand():
     log = make_log({"t1": "ab", "t2": "ab", "t3": "xy", "t4": "xy", "t5": "xyz"})
     labels = pd.Series({"t1": 0, "t2": 0, "t3": 1, "t4": 1, "t5": 1})
-    scores = score_clusters(log, labels, noise_threshold=0.0)
-    assert scores["scope"].tolist() == ["cluster", "cluster", "clusters (case-weighted)", "no clustering",
-                                        "pm4py.cluster_log (case-weighted)", "pm4py.cluster_log",
+    # test_size=0: in-sample (the models are measured on the cases they were discovered from)
+    scores = score_clusters(log, labels, noise_threshold=0.0, test_size=0)
+    assert scores["scope"].tolist() == ["cluster", "cluster", "all clusters", "no clustering",
+                                        "pm4py.cluster_log (all clusters)", "pm4py.cluster_log",
                                         "pm4py.cluster_log"]
     own = scores[scores["scope"] == "cluster"].set_index("cluster")
-    assert own["cases"].tolist() == [2, 3]
+    assert own["cases"].tolist() == own["test_cases"].tolist() == [2, 3]
     # cluster 0 is the sequence a -> b: 3 places + 2 transitions, 4 arcs, replayed perfectly
     assert own.loc[0, ["nodes", "arcs", "fitness", "precision"]].tolist() == [5, 4, 1.0, 1.0]
-    summary = scores.set_index("scope").loc["clusters (case-weighted)"]
+    summary = scores.set_index("scope").loc["all clusters"]
     assert summary["fitness"] == pytest.approx((2 * own.loc[0, "fitness"] + 3 * own.loc[1, "fitness"]) / 5)
-    assert summary["nodes"] == pytest.approx((2 * 5 + 3 * own.loc[1, "nodes"]) / 5)
-    whole = scores.set_index("scope").loc["no clustering"]
-    assert whole["nodes"] > summary["nodes"]
+    # model size of the clustering is the TOTAL over its models, not their mean
+    assert summary["nodes"] == 5 + own.loc[1, "nodes"]
+    assert summary["arcs"] == 4 + own.loc[1, "arcs"]
     # silhouette on activity profiles: ab alone in its cluster -> 0; xy: a = 1, b = |ab - xy| = 2;
     # xyz: a = 1, b = |ab - xyz| = sqrt(5); weights 2, 2, 1
     assert summary["silhouette"] == pytest.approx((2 * 0 + 2 * 0.5 + 1 * (1 - 1 / np.sqrt(5))) / 5)
+    # standard case silhouette on edit distance (ab-xy = ab-xyz = 1, xy-xyz = 1/3):
+    # t1, t2: a = 0, b = 1 -> 1; t3, t4: a = (0 + 1/3) / 2, b = 1 -> 5/6; t5: a = 1/3 -> 2/3
+    assert summary["silhouette_standard"] == pytest.approx(13 / 15)
+    pm = scores.set_index("scope").loc["pm4py.cluster_log (all clusters)"]
+    assert -1 <= pm["silhouette_standard"] <= 1          # scored in the same (edit-distance) space
     assert scores["cluster"].dtype == "Int64"
+
+
+def test_score_clusters_held_out_cases():
+    from journeymining.clustering import _held_out
+
+    # stratified split: round(0.3 n) test cases per cluster, at least 1 and at most n - 1
+    lab = np.array([0] * 1 + [1] * 2 + [2] * 10)
+    test = _held_out(lab, 0.3, random_state=5)
+    assert [int(test[lab == c].sum()) for c in (0, 1, 2)] == [0, 1, 3]
+    assert (test == _held_out(lab, 0.3, random_state=5)).all()
+    # cluster 1 = {xyz, xzy}: one case trains (a sequence model), the other is held out; whichever
+    # it is, its order is not the training order, so held-out fitness is below 1 while in-sample
+    # fitness is 1
+    log = make_log({"t1": "ab", "t2": "ab", "t3": "ab", "t4": "xyz", "t5": "xzy"})
+    labels = pd.Series({"t1": 0, "t2": 0, "t3": 0, "t4": 1, "t5": 1})
+    for seed in (0, 1, 2):
+        held = score_clusters(log, labels, noise_threshold=0.0, compare_pm4py=False, random_state=seed)
+        c = held[held["scope"] == "cluster"].set_index("cluster")
+        assert c["test_cases"].tolist() == [1, 1]
+        assert c.loc[0, "fitness"] == 1.0 and c.loc[1, "fitness"] < 1.0
+    inside = score_clusters(log, labels, noise_threshold=0.0, compare_pm4py=False, test_size=0)
+    assert inside[inside["scope"] == "cluster"]["fitness"].tolist() == [1.0, 1.0]
+    with pytest.raises(ClusteringError, match=r"test_size=1 must be a number in \[0, 1\)"):
+        score_clusters(log, labels, test_size=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,6 +344,7 @@ def test_score_clusters_by_hand():
 def test_sklearn_contract():
     params = dict(encoding="ngrams", ngram=3, binary=False, include=("activities", "channels"), method="agglomerative",
                   n_clusters=4, max_clusters=5, eps=0.2, min_cluster_size=3, max_variants=50,
+                  min_cluster_share=0.05, n_bootstrap=4, min_stability=0.7, min_silhouette=0.3,
                   random_state=11, case_id_key="c", activity_key="a", timestamp_key="t", settings=None)
     est = VariantClusterer(**params)
     assert est.get_params() == params
@@ -320,6 +359,7 @@ def test_sklearn_contract():
     assert est.fit(log) is est
     fitted = [k for k in vars(est) if k.endswith("_") and not k.startswith("_")]
     assert {"labels_", "variant_labels_", "variant_table_", "n_clusters_", "criterion_",
+            "selection_table_", "no_clear_groups_", "selection_note_",
             "cluster_profiles_", "medoids_", "cluster_centers_", "feature_names_"} <= set(fitted)
     assert not any(k.endswith("_") for k in vars(clone(est)))
     est.set_params(n_clusters=2)
@@ -424,3 +464,163 @@ def test_recovers_planted_personas(seed, encoding, method):
     assert ari >= 0.9, f"seed {seed}: ARI {ari:.3f}"
     if method == "kmeans":  # four personas, four clusters
         assert model.n_clusters_ == 4
+
+
+# --------------------------------------------------------------------------------------------
+# k selection (issue 12): standard silhouette, stability, an independent generator
+# --------------------------------------------------------------------------------------------
+def test_case_silhouette_equals_sklearn_on_expanded_cases():
+    from sklearn.metrics import silhouette_score
+
+    from journeymining.clustering import case_silhouette
+
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        pts = rng.normal(size=(7, 2))
+        w = rng.integers(1, 5, size=7)
+        lab = np.array([0, 0, 1, 1, 2, 2, 2])
+        D = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
+        ref = silhouette_score(np.repeat(pts, w, axis=0), np.repeat(lab, w))
+        assert case_silhouette(D, lab, w) == pytest.approx(ref)
+    # a variant alone in its cluster with one case scores 0, with 3 identical cases 1 (a = 0)
+    D = np.array([[0, 1, 5], [1, 0, 5], [5, 5, 0]], float)
+    assert case_silhouette(D, [0, 0, 1], [1, 1, 1]) == pytest.approx((0.8 + 0.8 + 0) / 3)
+    assert case_silhouette(D, [0, 0, 1], [1, 1, 3]) == pytest.approx((0.8 + 0.8 + 3) / 5)
+
+
+def test_weighted_ari_equals_sklearn_on_expanded_cases():
+    from journeymining.clustering import _weighted_ari
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a, b, w = rng.integers(0, 3, 9), rng.integers(0, 4, 9), rng.integers(1, 6, 9)
+        assert _weighted_ari(a, b, w) == pytest.approx(adjusted_rand_score(np.repeat(a, w), np.repeat(b, w)))
+
+
+# an independent generator of journeys (not journeymining.generator): planted types share
+# activities (Open, Close and middle steps), have optional steps and a rework loop, and a share
+# `noise` of the cases gets one or two random edits (insert any activity, delete, swap neighbours)
+PLANTED = [
+    ("Open Check Reply Close", "Wait Note"),
+    ("Open Check Escalate Fix Close", "Wait Call"),
+    ("Open Route Fix Test Close", "Note Call"),
+    ("Open Route Refund Reply Close", "Wait Mail"),
+    ("Open Mail Check Approve Close", "Call Test"),
+    ("Open Route Escalate Approve Close", "Mail Note"),
+]
+PLANTED_ALPHABET = sorted(set(" ".join(" ".join(t) for t in PLANTED).split()))
+
+
+def planted_journeys(n_types, seed, n_cases=600, noise=0.35):
+    rng = np.random.default_rng(seed)
+    types = [(core.split(), optional.split()) for core, optional in PLANTED[:n_types]]
+    share = 0.5 * rng.dirichlet(np.full(n_types, 4.0)) + 0.5 / n_types
+    kinds = rng.choice(n_types, p=share, size=n_cases)
+    rows = []
+    for i, k in enumerate(kinds):
+        core, optional = types[k]
+        path = list(core)
+        for a in optional:
+            if rng.random() < 0.5:
+                path.insert(int(rng.integers(1, len(path))), a)
+        if rng.random() < 0.3:                       # rework: one step repeated
+            j = int(rng.integers(1, len(path) - 1))
+            path.insert(j + 1, path[j])
+        if rng.random() < noise:
+            for _ in range(1 + int(rng.random() < 0.3)):
+                op = rng.integers(3)
+                if op == 0:
+                    path.insert(int(rng.integers(0, len(path) + 1)),
+                                PLANTED_ALPHABET[int(rng.integers(len(PLANTED_ALPHABET)))])
+                elif op == 1 and len(path) > 2:
+                    del path[int(rng.integers(len(path)))]
+                elif len(path) > 1:
+                    j = int(rng.integers(len(path) - 1))
+                    path[j], path[j + 1] = path[j + 1], path[j]
+        rows += [{C.CASE: f"c{i}", C.ACTIVITY: a, C.TIMESTAMP: T0 + pd.Timedelta(hours=i, minutes=j)}
+                 for j, a in enumerate(path)]
+    return pd.DataFrame(rows), pd.Series(kinds, index=[f"c{i}" for i in range(n_cases)])
+
+
+def test_planted_generator_has_noise_and_overlap():
+    log, truth = planted_journeys(6, 0)
+    paths = log.groupby(C.CASE, sort=False)[C.ACTIVITY].agg(tuple)
+    clean = {tuple(c.split()) for c, _ in PLANTED}
+    assert paths.nunique() > 300                        # many variants, not 6 paths
+    assert truth.nunique() == 6 and truth.value_counts().min() >= 50
+    assert 0.05 < np.mean([p in clean for p in paths]) < 0.5
+
+
+@pytest.mark.parametrize("n_types", [3, 4, 6])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("encoding,method", [("profile", "kmeans"), ("edit_distance", "agglomerative")])
+def test_auto_k_recovers_planted_types_of_an_independent_generator(n_types, seed, encoding, method):
+    log, truth = planted_journeys(n_types, seed)
+    model = VariantClusterer(encoding, method=method, random_state=seed).fit(log)
+    ari = adjusted_rand_score(truth.loc[model.labels_.index], model.labels_)
+    assert model.n_clusters_ == n_types, model.selection_table_
+    assert ari >= 0.9, f"{n_types} types, seed {seed}: ARI {ari:.3f}"
+    assert not model.no_clear_groups_
+    table = model.selection_table_
+    assert table.columns.tolist() == ["k", "silhouette", "silhouette_variants", "stability",
+                                      "stable", "chosen"]
+    assert table.loc[table["chosen"], "stability"].item() >= 0.8
+
+
+def test_no_clear_groups_on_random_journeys():
+    # every case a random sequence over the same 6 activities: no k should convince
+    rng = np.random.default_rng(0)
+    acts = list("abcdef")
+    paths = {f"r{i}": "".join(rng.choice(acts, size=int(rng.integers(3, 7)))) for i in range(300)}
+    model = VariantClusterer(random_state=0, binary=False).fit(make_log(paths))
+    assert model.no_clear_groups_
+    assert "no convincing groups" in model.selection_note_ or "do not form clear groups" in model.selection_note_
+    fig = plot_k_selection(model)
+    assert fig.axes[0].get_title().endswith("no convincing groups")
+
+
+def test_k_selection_figure_and_fixed_k():
+    log, _ = planted_journeys(3, 0, n_cases=200)
+    model = VariantClusterer(random_state=0, n_bootstrap=3).fit(log)
+    fig = plot_k_selection(model)
+    import matplotlib.pyplot as plt
+    assert fig.number not in plt.get_fignums()        # not registered with pyplot
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels[:3] == ["standard silhouette (cases)", "variant silhouette", "stability (bootstrap ARI)"]
+    fixed = VariantClusterer(n_clusters=3, random_state=0).fit(log)
+    assert fixed.selection_table_.empty and "k fixed by n_clusters" in fixed.selection_note_
+    with pytest.raises(ClusteringError, match="plot_k_selection needs a model fitted with n_clusters='auto'"):
+        plot_k_selection(fixed)
+    # n_bootstrap=0: stability not computed, every k eligible
+    quick = VariantClusterer(random_state=0, n_bootstrap=0).fit(log)
+    assert quick.selection_table_["stability"].isna().all() and quick.selection_table_["stable"].all()
+    assert "stability not computed" in quick.selection_note_
+
+
+def test_stability_is_seeded():
+    log, _ = planted_journeys(4, 1, n_cases=200)
+    a = VariantClusterer("edit_distance", method="agglomerative", random_state=3, n_bootstrap=4).fit(log)
+    b = VariantClusterer("edit_distance", method="agglomerative", random_state=3, n_bootstrap=4).fit(log)
+    pd.testing.assert_frame_equal(a.selection_table_, b.selection_table_)
+    assert a.selection_table_["stability"].between(-1, 1).all()
+
+
+@pytest.mark.parametrize("params,match", [
+    (dict(n_bootstrap=-1), "n_bootstrap=-1 must be an integer >= 0"),
+    (dict(min_cluster_share=0.5), r"min_cluster_share=0.5 must be a number in \[0, 0.5\)"),
+    (dict(n_bootstrap=2.5), "n_bootstrap=2.5"),
+    (dict(min_stability=2), "min_stability=2 must be a number between -1 and 1"),
+    (dict(min_silhouette="high"), "min_silhouette='high' must be a number between -1 and 1"),
+])
+def test_bad_selection_parameters(params, match):
+    with pytest.raises(ClusteringError, match=match):
+        VariantClusterer(**params).fit(make_log({"t": "ab"}))
+
+
+@pytest.mark.parametrize("encoding,method", [("profile", "kmeans"), ("edit_distance", "agglomerative")])
+def test_auto_k_without_noise(encoding, method):
+    # the old criterion picked k = 8 on 4 noise-free planted types (issue 12)
+    log, truth = planted_journeys(4, 0, noise=0.0)
+    model = VariantClusterer(encoding, method=method, random_state=0).fit(log)
+    assert model.n_clusters_ == 4
+    assert adjusted_rand_score(truth.loc[model.labels_.index], model.labels_) == 1.0

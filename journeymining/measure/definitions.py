@@ -178,8 +178,9 @@ class CaseMeasures:
         ``repeat_contacts``, ``channel_switches``, ``recontact``, ``resolved``,
         ``time_to_resolution_h``, ``reopens``, ``reopened``, ``goal_reached``, ``outcome``,
         ``handoffs``, ``unplanned_handoffs``, ``ping_pongs``, ``handovers``, ``sla_breaches``,
-        ``sla_breached``, ``fcr``, ``timer_h``, ``csat``, ``csat_answers``. Unsupported measures
-        are NaN (reason in ``na``).
+        ``sla_breached``, ``fcr``, ``timer_h``, ``csat``, ``csat_answers``, ``still_open``
+        (right-censored: outcome "open"; without a goal, every case silent for at most the open
+        window). Unsupported measures are NaN (reason in ``na``).
     events : pandas.DataFrame
         One row per event in case order: ``row`` (position in the input log), ``case`` (case
         index), ``pos`` (index in the case), ``stage_context``, ``wait_h`` (time since the previous
@@ -623,6 +624,9 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
                "common last activities to choose from)")
     goal = _goal_reached(pc)
     is_open = _open_cases(pc, log_end, window, s)
+    # right-censoring: without a goal every case silent for at most the window may still go on
+    silent_ok = (log_end - end) <= window.value
+    out["still_open"] = is_open if has_goal else silent_ok
     if has_goal:
         out["goal_reached"] = goal
         out["outcome"] = np.where(goal, "goal", np.where(is_open, "open", "dropped")).astype(object)
