@@ -10,7 +10,7 @@ The tickets are generated first (not timed) and written as a Parquet event expor
 mapping. Each measured run is a fresh Python process that reads that file, so its wall time and
 peak resident memory (``ru_maxrss`` of the child) are those of the job alone:
 
-* ``analyze``: :func:`journeymining.analyze.analyze` with the intended journey map (conversion,
+* ``analyze``: :func:`journeymining.pipeline.analyze` with the intended journey map (conversion,
   variants, discovery, conformance, clusters, KPIs, CX map, pain points, HTML report). Target:
   1,000,000 tickets in under 60 s and under 6 GB.
 * ``pm4py``: what one writes by hand with pm4py's simplified interface (no alignments): format
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _mapping(journey_map, path):
-    from journeymining.journey_map import JourneyMap
+    from journeymining.journeymap.model import JourneyMap
 
     jm = JourneyMap.from_dict(journey_map)
     touchpoints = {r.activity: {"stage": r.stage, "actor": r.actor}
@@ -48,7 +48,7 @@ def _mapping(journey_map, path):
 
 def prepare(n, folder, seed=0):
     """Generate ``n`` tickets and write events.parquet, mapping.json and map.json to ``folder``."""
-    from journeymining.generator import generate_tickets
+    from journeymining.synth.generator import generate_tickets
 
     gen = generate_tickets(n, random_state=seed, shapes=("events",))
     folder.mkdir(parents=True, exist_ok=True)
@@ -59,7 +59,7 @@ def prepare(n, folder, seed=0):
 
 
 def _child_analyze(folder, out, alignments=True):
-    from journeymining.analyze import analyze
+    from journeymining.pipeline import analyze
 
     mapping = json.loads((folder / "mapping.json").read_text())
     jm = json.loads((folder / "map.json").read_text())

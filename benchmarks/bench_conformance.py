@@ -1,6 +1,6 @@
 """Benchmark: generated tickets against the intended map, alignments included.
 
-Times ``journeymining.conformance.compare_to_map`` (alignments once per variant in a process pool,
+Times ``journeymining.conform.conformance.compare_to_map`` (alignments once per variant in a process pool,
 token replay, precision, generalisation, simplicity and every deviation table) on generated
 tickets of each size. At 100,000 tickets (or fewer) it also times pm4py's
 ``conformance_diagnostics_alignments`` and ``fitness_alignments`` on the same log and the same
@@ -32,9 +32,9 @@ PM4PY_MAX = 100_000
 
 
 def run(n, seed=7, pm4py_too=True, alignments=True):
-    from journeymining.conformance import compare_to_map
-    from journeymining.generator import generate_tickets
-    from journeymining.journey_map import JourneyMap
+    from journeymining.conform.conformance import compare_to_map
+    from journeymining.synth.generator import generate_tickets
+    from journeymining.journeymap.model import JourneyMap
 
     t = time.perf_counter()
     g = generate_tickets(n, random_state=seed, shapes=["log"])

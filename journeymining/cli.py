@@ -9,13 +9,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import JourneyMiningError
+from journeymining.core.errors import JourneyMiningError
 
 EXIT_BAD_INPUT = 2
 
 
 def _write_log(log, path):
-    from . import export
+    from journeymining.io import writers as export
 
     suffix = "".join(Path(path).suffixes[-2:]).lower()
     if suffix.endswith(".parquet"):
@@ -38,8 +38,8 @@ def cmd_convert(args):
     Every file is written to a temporary name and renamed; an --out that is the input, or whose
     sidecars would overwrite the log, the input or a user's file, is refused before anything is read.
     """
-    from .outputs import check_convert_outputs, safe_csv
-    from .tickets import tickets_to_event_log
+    from journeymining.io.outputs import check_convert_outputs, safe_csv
+    from journeymining.io.tickets import tickets_to_event_log
 
     out = Path(args.out)
     sidecars = check_convert_outputs([args.tickets, args.mapping], out)
@@ -63,10 +63,10 @@ def cmd_convert(args):
 
 def cmd_discover(args):
     """Variants, DFG and models of an event log (or of tickets with --mapping)."""
-    from ._progress import step
-    from .discovery import discover_dfg, discover_journey, variant_table
-    from .pipeline import read_input
-    from .rendering import save
+    from journeymining.core.progress import step
+    from journeymining.discover.discovery import discover_dfg, discover_journey, variant_table
+    from journeymining.pipeline import read_input
+    from journeymining.viz.rendering import save
 
     log, quality, _ = read_input(args.events, args.mapping)
     if quality is not None:
@@ -92,7 +92,7 @@ def cmd_discover(args):
 
 
 def _settings(args, jm):
-    from .measure.settings import JourneySettings
+    from journeymining.measure.settings import JourneySettings
 
     def names(text):
         return [g.strip() for g in text.split(",") if g.strip()] if text else None
@@ -111,8 +111,8 @@ def cmd_compare(args):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .conformance import compare_to_map
-    from .pipeline import load_journey_map, read_input
+    from journeymining.conform.conformance import compare_to_map
+    from journeymining.pipeline import load_journey_map, read_input
 
     jm = load_journey_map(args.map)
     log, _, _ = read_input(args.events, None)
@@ -156,11 +156,11 @@ def cmd_cluster(args):
     import numpy as np
     import pandas as pd
 
-    from . import _columns as C
-    from ._progress import step
-    from .clustering import (VariantClusterer, plot_cluster_maps, plot_cluster_sizes, plot_variant_embedding,
+    from journeymining.core import columns as C
+    from journeymining.core.progress import step
+    from journeymining.cluster.clustering import (VariantClusterer, plot_cluster_maps, plot_cluster_sizes, plot_variant_embedding,
                              profile_clusters, score_clusters)
-    from .pipeline import load_journey_map, read_input
+    from journeymining.pipeline import load_journey_map, read_input
 
     include = tuple(x.strip() for x in args.include.split(",") if x.strip())
     log, _, _ = read_input(args.events, None)
@@ -214,7 +214,7 @@ def cmd_cluster(args):
 
 
 def cmd_analyze(args):
-    from .pipeline import analyze
+    from journeymining.pipeline import analyze
 
     def names(text):
         return [g.strip() for g in text.split(",") if g.strip()] if text else None
@@ -230,7 +230,7 @@ def cmd_analyze(args):
 
 def cmd_generate(args):
     """Write seeded synthetic tickets (three export shapes, ground truth, intended map, mappings)."""
-    from .generator import generate_tickets, write_generated
+    from journeymining.synth.generator import generate_tickets, write_generated
 
     gen = generate_tickets(args.tickets, random_state=args.seed, deviation_rate=args.deviation_rate)
     note = (f"# Written by 'journeymining generate --tickets {args.tickets} --seed {args.seed} "
@@ -346,7 +346,7 @@ def main(argv=None):
             args.n_clusters = int(args.n_clusters)
         except ValueError:
             parser.error(f"--n-clusters must be a whole number or 'auto', got {args.n_clusters!r}")
-    from .rendering import GraphvizNotFoundError
+    from journeymining.viz.rendering import GraphvizNotFoundError
 
     try:
         return args.func(args)

@@ -45,10 +45,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from . import _columns as C
-from ._durations import parse_duration
-from ._eventlog import check_log
-from .errors import EventLogError, preview
+from journeymining.core import columns as C
+from journeymining.core.durations import parse_duration
+from journeymining.core.eventlog import check_log
+from journeymining.core.errors import EventLogError, preview
 
 __all__ = [
     "ACCOUNT_KEY",
@@ -496,7 +496,7 @@ def filter_variant_coverage(log, share, *, case_id_key=C.CASE, activity_key=C.AC
     >>> filter_account(filter_variant_coverage(log, 0.5))
     ['filter_variant_coverage(50 %, 1 of 2 variants): kept 2 of 3 cases (66.7 %), 2 of 4 events']
     """
-    from .discovery import case_variants, variant_table
+    from journeymining.discover.discovery import case_variants, variant_table
 
     verb = "filter_variant_coverage"
     keys = (case_id_key, activity_key, timestamp_key)
@@ -660,7 +660,7 @@ def _duration(value, parameter, verb):
 
 
 def _short_duration(value, td):
-    from .process_map import format_duration
+    from journeymining.viz.process_map import format_duration
 
     return value.strip() if isinstance(value, str) else format_duration(td)
 

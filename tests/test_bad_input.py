@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeymining.errors import InputFileError, JourneyMiningError, MappingError
-from journeymining.tickets import tickets_to_event_log
+from journeymining.core.errors import InputFileError, JourneyMiningError, MappingError
+from journeymining.io.tickets import tickets_to_event_log
 
 BAD = Path(__file__).parent / "data" / "bad"
 GOOD_MAP = BAD / "map_good.yaml"
@@ -122,7 +122,7 @@ def test_xml_entities_are_never_resolved():
     with pytest.raises(InputFileError) as info:
         tickets_to_event_log(BAD / "xxe.xes", GOOD_MAP)
     assert "TOP-SECRET-CONTENT-42" not in str(info.value)
-    from journeymining.readers import read_event_log
+    from journeymining.io.readers import read_event_log
 
     with pytest.raises(InputFileError, match="never resolves entities"):
         read_event_log(BAD / "xxe.xes")

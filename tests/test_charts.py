@@ -3,13 +3,13 @@
 import pandas as pd
 import pytest
 
-from journeymining.charts import (
+from journeymining.viz.charts import (
     handover_table,
     plot_channel_flow,
     plot_dotted_chart,
     plot_handover_network,
 )
-from journeymining.errors import EventLogError
+from journeymining.core.errors import EventLogError
 
 CASE, ACT, TIME, GROUP = "case:concept:name", "concept:name", "time:timestamp", "org:group"
 

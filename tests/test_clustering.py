@@ -1,4 +1,4 @@
-"""Tests of journeymining.clustering: hand-computed tiny logs, the sklearn contract, error paths,
+"""Tests of journeymining.cluster.clustering: hand-computed tiny logs, the sklearn contract, error paths,
 and recovery of planted personas on generated logs (compared with adjusted Rand, never raw ids)."""
 
 import numpy as np
@@ -8,8 +8,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
-from journeymining import _columns as C
-from journeymining.clustering import (
+from journeymining.core import columns as C
+from journeymining.cluster.clustering import (
     ClusteringError,
     VariantClusterer,
     _weighted_average_linkage,
@@ -23,7 +23,7 @@ from journeymining.clustering import (
     score_clusters,
     weighted_silhouette,
 )
-from journeymining.errors import EventLogError
+from journeymining.core.errors import EventLogError
 
 T0 = pd.Timestamp("2024-03-01 08:00", tz="UTC")
 
@@ -273,7 +273,7 @@ def test_profiles_by_hand():
 
 
 def test_profiles_with_a_journey_map():
-    from journeymining.journey_map import JourneyMap
+    from journeymining.journeymap.model import JourneyMap
 
     jm = JourneyMap.from_dict({"name": "tiny", "goal": ["c"], "stages": [
         {"name": "Do", "touchpoints": [{"activity": "a"}, {"activity": "b"}, {"activity": "c"}]}]})
@@ -315,7 +315,7 @@ def test_score_clusters_by_hand():
 
 
 def test_score_clusters_held_out_cases():
-    from journeymining.clustering import _held_out
+    from journeymining.cluster.clustering import _held_out
 
     # stratified split: round(0.3 n) test cases per cluster, at least 1 and at most n - 1
     lab = np.array([0] * 1 + [1] * 2 + [2] * 10)
@@ -455,7 +455,7 @@ def test_figures():
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 @pytest.mark.parametrize("encoding,method", [("profile", "kmeans"), ("edit_distance", "agglomerative")])
 def test_recovers_planted_personas(seed, encoding, method):
-    from journeymining.generator import generate_tickets
+    from journeymining.synth.generator import generate_tickets
 
     gen = generate_tickets(3000, random_state=seed, shapes=("log",))
     model = VariantClusterer(encoding, method=method, random_state=seed).fit(gen.log)
@@ -472,7 +472,7 @@ def test_recovers_planted_personas(seed, encoding, method):
 def test_case_silhouette_equals_sklearn_on_expanded_cases():
     from sklearn.metrics import silhouette_score
 
-    from journeymining.clustering import case_silhouette
+    from journeymining.cluster.clustering import case_silhouette
 
     rng = np.random.default_rng(3)
     for _ in range(5):
@@ -489,7 +489,7 @@ def test_case_silhouette_equals_sklearn_on_expanded_cases():
 
 
 def test_weighted_ari_equals_sklearn_on_expanded_cases():
-    from journeymining.clustering import _weighted_ari
+    from journeymining.cluster.clustering import _weighted_ari
 
     rng = np.random.default_rng(0)
     for _ in range(5):
@@ -497,7 +497,7 @@ def test_weighted_ari_equals_sklearn_on_expanded_cases():
         assert _weighted_ari(a, b, w) == pytest.approx(adjusted_rand_score(np.repeat(a, w), np.repeat(b, w)))
 
 
-# an independent generator of journeys (not journeymining.generator): planted types share
+# an independent generator of journeys (not journeymining.synth.generator): planted types share
 # activities (Open, Close and middle steps), have optional steps and a rework loop, and a share
 # `noise` of the cases gets one or two random edits (insert any activity, delete, swap neighbours)
 PLANTED = [

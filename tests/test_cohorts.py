@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.cohorts import benjamini_hochberg, compare_cohorts, detect_drift
-from journeymining.errors import EventLogError
+from journeymining.measure.cohorts import benjamini_hochberg, compare_cohorts, detect_drift
+from journeymining.core.errors import EventLogError
 
 T0 = pd.Timestamp("2024-01-01", tz="UTC")
 
@@ -202,7 +202,7 @@ def test_intervals_collapse_when_every_resample_is_the_same():
 
 
 def test_newcombe_interval_published_example():
-    from journeymining.cohorts import newcombe_interval
+    from journeymining.measure.cohorts import newcombe_interval
 
     # Newcombe (1998), Table II example (a): 56/70 - 48/80 = 0.2, method 10: 0.0524 to 0.3339
     lo, hi = newcombe_interval(48, 80, 56, 70)
@@ -214,7 +214,7 @@ def test_variant_share_interval_case_and_customer_units():
     b = log_of([LONG] * 40 + [SHORT] * 60)
     v = compare_cohorts(a, b, n_resamples=50).variants.set_index("variant").loc["Open → Wait → Close"]
     # Newcombe interval of 40/100 - 20/100 and the arcsine interval h -+ 1.96 sqrt(2/100)
-    from journeymining.cohorts import newcombe_interval
+    from journeymining.measure.cohorts import newcombe_interval
     assert (v["share_diff_ci_low"], v["share_diff_ci_high"]) == pytest.approx(newcombe_interval(20, 100, 40, 100))
     h = 2 * math.asin(math.sqrt(0.4)) - 2 * math.asin(math.sqrt(0.2))
     assert v["cohens_h_ci_low"] == pytest.approx(h - 1.959964 * math.sqrt(0.02), abs=1e-5)
@@ -238,13 +238,13 @@ def test_cohort_parameter_errors():
         compare_cohorts(a, a, correction="holm")
     with pytest.raises(EventLogError, match="unit='customer' needs the column 'case:customer', which log_a"):
         compare_cohorts(a, a, unit="customer")
-    from journeymining.stats import StatsError
+    from journeymining.measure.stats import StatsError
     with pytest.raises(StatsError, match="n_resamples=0 must be a positive integer"):
         compare_cohorts(a, a, n_resamples=0)
 
 
 def test_kpi_deltas_take_any_per_case_table():
-    from journeymining.cohorts import _kpi_deltas
+    from journeymining.measure.cohorts import _kpi_deltas
 
     ta = pd.DataFrame({"throughput_h": [1.0, 2.0, 3.0], "reopened": [True, False, False],
                        "effort": [np.nan, 4.0, 6.0], "case:customer": ["u", "u", "v"]})

@@ -1,4 +1,4 @@
-"""Tests of journeymining.conformance.
+"""Tests of journeymining.conform.conformance.
 
 The tiny log below is written out by hand against tests/data/map_support.yaml; the expected
 deviations of every case are listed next to it.
@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.conformance import KINDS, compare_to_map
-from journeymining.errors import EventLogError, JourneyMapError
-from journeymining.journey_map import JourneyMap
+from journeymining.conform.conformance import KINDS, compare_to_map
+from journeymining.core.errors import EventLogError, JourneyMapError
+from journeymining.journeymap.model import JourneyMap
 
 DATA = Path(__file__).parent / "data"
 MAP = DATA / "map_support.yaml"
@@ -306,7 +306,7 @@ def test_compare_command(tmp_path):
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_planted_deviations_recovered(seed):
     """Case-level F1 >= 0.95 for every kind on generated tickets (several seeds)."""
-    generator = pytest.importorskip("journeymining.generator")
+    generator = pytest.importorskip("journeymining.synth.generator")
     g = generator.generate_tickets(1500, random_state=seed, shapes=["log"])
     res = compare_to_map(g.log, JourneyMap.from_dict(g.journey_map), n_jobs=1)
     truth = g.truth.set_index("case")
@@ -355,7 +355,7 @@ def _reference(log, jm):
     computed case by case with plain Python loops (the per-variant code must give the same)."""
     from collections import Counter
 
-    from journeymining.conformance import _diagnose, _MapInfo
+    from journeymining.conform.conformance import _diagnose, _MapInfo
 
     info = _MapInfo(jm)
     zero = pd.Timedelta(0)
@@ -409,8 +409,8 @@ def test_per_variant_equals_per_case_reference(jm, seed):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_dfg_from_variants_equals_discover_dfg(jm, seed):
-    from journeymining.conformance import _dfg_diff
-    from journeymining.discovery import discover_dfg
+    from journeymining.conform.conformance import _dfg_diff
+    from journeymining.discover.discovery import discover_dfg
 
     log = _random_log(seed, n_cases=60)
     res = compare_to_map(log, jm, alignments=False)

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from journeymining.measure.cx_map import cx_map_table, plot_cx_map
-from journeymining.errors import EventLogError
-from journeymining.journey_map import JourneyMap
+from journeymining.core.errors import EventLogError
+from journeymining.journeymap.model import JourneyMap
 
 T0 = pd.Timestamp("2024-03-04 08:00", tz="UTC")
 ROWS = [  # case, activity, hours after T0, stage, channel, group, csat

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.errors import EventLogError
-from journeymining.journey_map import JourneyMap
+from journeymining.core.errors import EventLogError
+from journeymining.journeymap.model import JourneyMap
 from journeymining.measure.definitions import DEFINITIONS, case_measures
 from journeymining.measure.settings import JourneySettings
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining import discovery
-from journeymining.discovery import (
+from journeymining.discover import discovery
+from journeymining.discover.discovery import (
     END,
     START,
     JourneyModel,
@@ -15,7 +15,7 @@ from journeymining.discovery import (
     discover_journey,
     variant_table,
 )
-from journeymining.errors import EventLogError
+from journeymining.core.errors import EventLogError
 
 CASE, ACT, TIME = "case:concept:name", "concept:name", "time:timestamp"
 

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from scipy.spatial.distance import jensenshannon
 
-from journeymining.cohorts import detect_drift as reexported
-from journeymining.drift import _js_rows, _permutation_distance, detect_drift, open_cases
-from journeymining.errors import EventLogError
+from journeymining.measure.cohorts import detect_drift as reexported
+from journeymining.measure.drift import _js_rows, _permutation_distance, detect_drift, open_cases
+from journeymining.core.errors import EventLogError
 
 PATHS = [["Open", "Close"], ["Open", "Wait", "Close"], ["Open", "Escalate", "Close"],
          ["Open", "Wait", "Escalate", "Close"], ["Open", "Ask", "Wait", "Close"],

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.errors import EventLogError
-from journeymining.export import write_csv, write_ocel2, write_parquet, write_xes
+from journeymining.core.errors import EventLogError
+from journeymining.io.writers import write_csv, write_ocel2, write_parquet, write_xes
 
 pytestmark = pytest.mark.filterwarnings("ignore:Install the optional requirement")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.errors import EventLogError
+from journeymining.core.errors import EventLogError
 from journeymining.filters import (
     ACCOUNT_KEY,
     apply_filters,

@@ -1,7 +1,7 @@
 """The seeded ticket generator: determinism, agreeing shapes, and ground truth that is observable.
 
 The observable deviation kinds are recomputed here from the event log and the map dict alone
-(with :class:`journeymining.journey_map.JourneyMap` for the map's order, required touchpoints,
+(with :class:`journeymining.journeymap.model.JourneyMap` for the map's order, required touchpoints,
 contacts, closure and team plan), following the journey definitions of
 journeymining/measure/definitions.py (written out again here, not imported), and must equal the
 planted truth case by case: every planted kind shows, and no kind shows that was not planted
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining import _columns as C
-from journeymining.errors import JourneyMiningError
-from journeymining.generator import KINDS, PERSONAS, _observed_kinds, generate_tickets
-from journeymining.journey_map import JourneyMap
+from journeymining.core import columns as C
+from journeymining.core.errors import JourneyMiningError
+from journeymining.synth.generator import KINDS, PERSONAS, _observed_kinds, generate_tickets
+from journeymining.journeymap.model import JourneyMap
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -382,7 +382,7 @@ def test_customers_and_repeat_contacts():
 # --------------------------------------------------------------------------- samples and mappings
 
 def test_sample_mappings_convert_the_sample_exports():
-    from journeymining.tickets import tickets_to_event_log
+    from journeymining.io.tickets import tickets_to_event_log
 
     truth = pd.read_csv(SAMPLES / "generated" / "truth.csv", dtype={"repeat_of": "str"})
     g = generate_tickets(len(truth), random_state=2024)

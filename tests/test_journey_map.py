@@ -1,4 +1,4 @@
-"""Tests of journeymining.journey_map (expected values written out by hand)."""
+"""Tests of journeymining.journeymap.model (expected values written out by hand)."""
 
 from pathlib import Path
 
@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import pandas as pd
 import pytest
 
-from journeymining.errors import InputFileError, JourneyMapError
-from journeymining.journey_map import JourneyMap, parse_duration
+from journeymining.core.errors import InputFileError, JourneyMapError
+from journeymining.journeymap.model import JourneyMap, parse_duration
 
 DATA = Path(__file__).parent / "data"
 MAP = DATA / "map_support.yaml"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.errors import EventLogError
+from journeymining.core.errors import EventLogError
 from journeymining.measure.kpis import KPIS, case_kpis, journey_kpis, kpi_definitions, parse_duration_hours, stage_times
 
 F, B = "frontstage", "backstage"
@@ -203,7 +203,7 @@ def test_missing_case_ids_and_goal_never_a_contact():
 
 
 def test_sla_from_journey_map_equals_dict_rules():
-    from journeymining.journey_map import JourneyMap
+    from journeymining.journeymap.model import JourneyMap
 
     jm = JourneyMap.from_dict({
         "name": "t", "goal": ["Close ticket"],

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from journeymining.errors import MappingError
-from journeymining.mapping import MAX_YAML_NODES, load_mapping, mapping_reference, template_fields
+from journeymining.core.errors import MappingError
+from journeymining.io.mapping import MAX_YAML_NODES, load_mapping, mapping_reference, template_fields
 
 BASE = {"case": "ticket", "activity": "status", "timestamp": "at"}
 
@@ -13,7 +13,7 @@ BASE = {"case": "ticket", "activity": "status", "timestamp": "at"}
 def test_docs_mapping_md_is_generated_from_the_schema():
     doc = Path(__file__).parents[1] / "docs" / "MAPPING.md"
     assert doc.read_text(encoding="utf-8") == mapping_reference() + "\n", (
-        "docs/MAPPING.md is out of date: python -c \"from journeymining.mapping import mapping_reference as r; "
+        "docs/MAPPING.md is out of date: python -c \"from journeymining.io.mapping import mapping_reference as r; "
         "print(r())\" > docs/MAPPING.md")
     for key in ("na_values", "columns", "join", "at", "status", "skip_rows", "key_env"):
         assert f"| `{key}` |" in doc.read_text(encoding="utf-8")

@@ -5,8 +5,8 @@ import os
 import pandas as pd
 import pytest
 
-from journeymining.export import write_csv
-from journeymining.outputs import (LOCK_NAME, REPORT_MARKER, OutputError, atomic_path, check_convert_outputs,
+from journeymining.io.writers import write_csv
+from journeymining.io.outputs import (LOCK_NAME, REPORT_MARKER, OutputError, atomic_path, check_convert_outputs,
                                    neutralize_formulas, prepare_report_dir, safe_csv, sidecar_paths)
 
 GOOD = "tests/data/bad/good.csv"

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.errors import EventLogError
+from journeymining.core.errors import EventLogError
 from journeymining.measure.pain_points import pain_points
 
 T0 = pd.Timestamp("2024-05-06 08:00", tz="UTC")
@@ -104,7 +104,7 @@ def test_waits_before_customer_steps_are_not_pain_points():
 
 
 def test_still_open_cases_are_no_drop_offs_and_timer_waits_no_pain_points():
-    from journeymining.journey_map import JourneyMap
+    from journeymining.journeymap.model import JourneyMap
 
     # "Close" is an automatic closure timer: its long wait (Fix -> Close) is no customer wait
     jm = JourneyMap.from_dict({"name": "t", "goal": ["Close"], "stages": [

@@ -6,10 +6,10 @@ import json
 import pandas as pd
 import pytest
 
-from journeymining import _columns as C
-from journeymining.errors import InputFileError
-from journeymining.readers import detect_format, read_event_log, read_table
-from journeymining.tickets import tickets_to_event_log
+from journeymining.core import columns as C
+from journeymining.core.errors import InputFileError
+from journeymining.io.readers import detect_format, read_event_log, read_table
+from journeymining.io.tickets import tickets_to_event_log
 
 ROWS = pd.DataFrame({
     "ticket": ["T1", "T1", "T2"],
@@ -72,7 +72,7 @@ def test_json_lines(tmp_path):
 
 
 def test_xes_round_trip(tmp_path):
-    from journeymining.export import write_xes
+    from journeymining.io.writers import write_xes
 
     log = tickets_to_event_log(ROWS, MAPPING).log
     path = tmp_path / "log.xes.gz"
@@ -115,7 +115,7 @@ ENTITY_DOC = ('<?xml version="1.0" encoding="{enc}"?>\n{pad}<!DOCTYPE log [<!ENT
     ("plain.xes", "utf-8", ""), ("utf16.xes", "utf-16", ""), ("utf16le.xes", "utf-16-le", ""),
     ("late.xes", "utf-8", "<!--" + "x" * (1 << 20) + "-->\n")])
 def test_a_doctype_is_refused_by_the_parser_in_any_encoding(tmp_path, name, encoding, pad):
-    from journeymining.readers import parse_xml_safely, read_xes
+    from journeymining.io.readers import parse_xml_safely, read_xes
 
     text = ENTITY_DOC.format(enc=encoding.replace("-le", ""), pad=pad)
     data = text.encode(encoding) if encoding != "utf-16-le" else b"\xff\xfe" + text.encode("utf-16-le")
@@ -131,7 +131,7 @@ def test_a_doctype_is_refused_by_the_parser_in_any_encoding(tmp_path, name, enco
 
 
 def test_parse_xml_safely_reads_plain_xml_and_names_syntax_errors(tmp_path):
-    from journeymining.readers import parse_xml_safely
+    from journeymining.io.readers import parse_xml_safely
 
     path = tmp_path / "map.bpmn"
     path.write_text('<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p"/></definitions>')
@@ -148,7 +148,7 @@ def test_parse_xml_safely_reads_plain_xml_and_names_syntax_errors(tmp_path):
 
 
 def test_xes_classifiers_are_listed():
-    from journeymining.readers import classifiers
+    from journeymining.io.readers import classifiers
 
     assert classifiers("tests/data/bad/lifecycle.xes") == {
         "Activity": ["concept:name"], "Activity+Lifecycle": ["concept:name", "lifecycle:transition"]}

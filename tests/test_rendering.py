@@ -6,14 +6,14 @@ import tempfile
 import pandas as pd
 import pytest
 
-from journeymining.discovery import (
+from journeymining.discover.discovery import (
     JourneyModel,
     discover_bpmn,
     discover_dfg,
     discover_journey,
 )
-from journeymining.errors import JourneyMiningError
-from journeymining.rendering import (
+from journeymining.core.errors import JourneyMiningError
+from journeymining.viz.rendering import (
     Diagram,
     GraphvizError,
     GraphvizNotFoundError,

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from journeymining.pipeline import analyze
-from journeymining.errors import JourneyMiningError
+from journeymining.core.errors import JourneyMiningError
 from journeymining.report import ReportSection, find_external_references, write_report
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,7 +54,7 @@ def _figure():
     return fig
 
 
-class _Drawing:  # like journeymining.rendering.Diagram
+class _Drawing:  # like journeymining.viz.rendering.Diagram
     svg = ('<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
            '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg" '
            'width="40" height="20"><rect width="40" height="20" fill="red"/></svg>')
@@ -102,8 +102,8 @@ def test_write_report_errors(tmp_path):
 
 # ------------------------------------------------------------------------------- the pipeline
 def _generated(n, seed):
-    from journeymining.generator import generate_tickets
-    from journeymining.journey_map import JourneyMap
+    from journeymining.synth.generator import generate_tickets
+    from journeymining.journeymap.model import JourneyMap
 
     gen = generate_tickets(n, random_state=seed, shapes=("events",))
     jm = JourneyMap.from_dict(gen.journey_map)

@@ -1,10 +1,10 @@
-"""journeymining.stats against hand-computed results on tiny data."""
+"""journeymining.measure.stats against hand-computed results on tiny data."""
 
 
 import numpy as np
 import pytest
 
-from journeymining.stats import (
+from journeymining.measure.stats import (
     StatsError,
     _weighted_median,
     adjust_p_values,
@@ -152,7 +152,7 @@ def test_cliffs_delta_by_hand():
 
 
 def test_cliffs_delta_weighted_equals_expanded():
-    from journeymining.stats import _cliff_weighted
+    from journeymining.measure.stats import _cliff_weighted
 
     a, b = np.array([1.0, 2, 2, 7]), np.array([2.0, 3, 0])
     wa, wb = np.array([[2, 0, 1, 3]]), np.array([[1, 2, 2]])

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining import _columns as C
-from journeymining.errors import MappingError
-from journeymining.tickets import tickets_to_event_log
+from journeymining.core import columns as C
+from journeymining.core.errors import MappingError
+from journeymining.io.tickets import tickets_to_event_log
 
 SAMPLES = "data/samples"
 

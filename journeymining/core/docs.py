@@ -1,6 +1,6 @@
 """Shared docstring text (the three pm4py keys every verb takes), filled in once per function."""
 
-from .. import _columns as C
+from journeymining.core import columns as C
 
 __all__ = ["fill_docstrings"]
 

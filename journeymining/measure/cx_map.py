@@ -25,11 +25,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.docs import fill_docstrings
-from .. import _columns as C
-from .._durations import format_hours
-from ..errors import EventLogError
-from .kpis import measures_for, parse_duration_hours
+from journeymining.core.docs import fill_docstrings
+from journeymining.core import columns as C
+from journeymining.core.durations import format_hours
+from journeymining.core.errors import EventLogError
+from journeymining.measure.kpis import measures_for, parse_duration_hours
 
 __all__ = ["cx_map_table", "plot_cx_map", "draw_cx_map", "DEFAULT_TARGET"]
 

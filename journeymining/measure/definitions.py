@@ -77,11 +77,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import _columns as C
-from .._durations import format_duration
-from .._eventlog import check_log
-from ..errors import EventLogError
-from .settings import JourneySettings
+from journeymining.core import columns as C
+from journeymining.core.durations import format_duration
+from journeymining.core.eventlog import check_log
+from journeymining.core.errors import EventLogError
+from journeymining.measure.settings import JourneySettings
 
 __all__ = ["Definition", "DEFINITIONS", "CaseMeasures", "case_measures", "definition_text"]
 
@@ -276,7 +276,7 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     >>> m.cases[["reopens", "resolved", "goal_reached", "outcome"]].to_dict("records")
     [{'reopens': 1, 'resolved': True, 'goal_reached': False, 'outcome': 'open'}]
     """
-    from ..core.engine import connect
+    from journeymining.core.engine import connect
 
     s = settings if settings is not None else JourneySettings()
     check_log(log, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,

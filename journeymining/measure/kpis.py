@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.docs import fill_docstrings
-from .. import _columns as C
-from .._durations import parse_duration
-from ..errors import EventLogError
-from .definitions import DEFINITIONS, CaseMeasures, case_measures
-from .settings import JourneySettings
+from journeymining.core.docs import fill_docstrings
+from journeymining.core import columns as C
+from journeymining.core.durations import parse_duration
+from journeymining.core.errors import EventLogError
+from journeymining.measure.definitions import DEFINITIONS, CaseMeasures, case_measures
+from journeymining.measure.settings import JourneySettings
 
 __all__ = ["KPIS", "case_kpis", "journey_kpis", "stage_times", "kpi_definitions", "parse_duration_hours",
            "measures_for"]

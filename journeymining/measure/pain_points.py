@@ -28,10 +28,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.docs import fill_docstrings
-from .. import _columns as C
-from ..errors import EventLogError
-from .kpis import measures_for
+from journeymining.core.docs import fill_docstrings
+from journeymining.core import columns as C
+from journeymining.core.errors import EventLogError
+from journeymining.measure.kpis import measures_for
 
 __all__ = ["pain_points", "COLUMNS"]
 
@@ -251,7 +251,7 @@ def pain_points(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_k
     ctx = _Context(m, examples)
     rows = _waits(ctx, slow_quantile, min_cases) + _drop_offs(ctx, min_cases)
     if conformance is None and journey_map is not None:
-        from ..conformance import compare_to_map
+        from journeymining.conform.conformance import compare_to_map
 
         conformance = compare_to_map(log, journey_map, case_id_key=case_id_key, activity_key=activity_key,
                                      timestamp_key=timestamp_key, settings=m.settings, measures=m,

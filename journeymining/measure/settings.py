@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .._durations import format_duration, parse_duration
-from ..errors import EventLogError
+from journeymining.core.durations import format_duration, parse_duration
+from journeymining.core.errors import EventLogError
 
 __all__ = ["JourneySettings"]
 
@@ -85,7 +85,7 @@ class JourneySettings:
         Planned team of each touchpoint.
     team_hops, team_returns : frozenset or None
         Planned changes of team (pairs of touchpoints) and planned round trips (triples), from
-        :meth:`journeymining.journey_map.JourneyMap.team_plan`; None without a map.
+        :meth:`journeymining.journeymap.model.JourneyMap.team_plan`; None without a map.
     touchpoints : frozenset
         The map's touchpoints (empty without a map).
     sla : tuple of dict

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import JourneyMiningError
+from journeymining.core.errors import JourneyMiningError
 
 __all__ = ["ReportSection", "write_report", "find_external_references"]
 
@@ -124,7 +124,7 @@ class ReportSection:
         Paragraph(s) of plain text (HTML is escaped; blank lines separate paragraphs).
     figures : list
         matplotlib Figures, objects with an ``svg`` attribute (graphviz drawings from
-        :func:`journeymining.rendering.render`), SVG text, or PNG bytes; optionally as
+        :func:`journeymining.viz.rendering.render`), SVG text, or PNG bytes; optionally as
         ``(caption, figure)`` pairs.
     tables : dict
         ``{name: DataFrame}``; each is shown (first ``max_rows`` rows) and written in full to
@@ -172,7 +172,7 @@ def _figure_uri(fig):
     else:
         raise JourneyMiningError(
             f"write_report: cannot embed a figure of type {type(fig).__name__}. Pass a matplotlib "
-            "Figure, a graphviz drawing (journeymining.rendering.render(...)), SVG text or PNG bytes."
+            "Figure, a graphviz drawing (journeymining.viz.rendering.render(...)), SVG text or PNG bytes."
         )
     if "<svg" not in svg:
         raise JourneyMiningError("write_report: a figure given as text must be an SVG document (no <svg found).")

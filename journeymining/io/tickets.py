@@ -1,8 +1,8 @@
 """Where tickets become events.
 
 :func:`tickets_to_event_log` reads a ticket export in one of three shapes and, driven by a
-declarative mapping (:mod:`journeymining.mapping`), returns a pm4py-standard event log plus a
-:class:`~journeymining.quality.QualityReport` accounting for every input row.
+declarative mapping (:mod:`journeymining.io.mapping`), returns a pm4py-standard event log plus a
+:class:`~journeymining.io.quality.QualityReport` accounting for every input row.
 
 * ``events``  -- one row per activity or status change (an activity history);
 * ``updates`` -- one row per ticket update holding the whole ticket state (audit snapshots); the
@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import _columns as C
-from ._progress import step
-from .errors import MappingError
-from .mapping import PLACEHOLDER, Mapping, _suggest, load_mapping, template_fields
-from .pseudonymize import load_key, pseudonymize
-from .quality import Ledger, QualityReport
-from .readers import read_table
+from journeymining.core import columns as C
+from journeymining.core.progress import step
+from journeymining.core.errors import MappingError
+from journeymining.io.mapping import PLACEHOLDER, Mapping, _suggest, load_mapping, template_fields
+from journeymining.io.pseudonymize import load_key, pseudonymize
+from journeymining.io.quality import Ledger, QualityReport
+from journeymining.io.readers import read_table
 
 _MIN_YEAR, _MAX_YEAR = 1980, 2100
 #: updates shape: "status" (first snapshot, status-column changes) or "change" (other tracked changes)

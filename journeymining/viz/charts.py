@@ -28,9 +28,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import _columns as C
-from ._eventlog import check_log
-from .errors import EventLogError
+from journeymining.core import columns as C
+from journeymining.core.eventlog import check_log
+from journeymining.core.errors import EventLogError
 
 __all__ = ["plot_dotted_chart", "handover_table", "plot_handover_network", "plot_channel_flow"]
 

@@ -24,11 +24,11 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from . import _columns as C
-from . import discovery
-from ._eventlog import check_log
-from ._progress import progress, step
-from .errors import JourneyMiningError, preview
+from journeymining.core import columns as C
+from journeymining.discover import discovery
+from journeymining.core.eventlog import check_log
+from journeymining.core.progress import progress, step
+from journeymining.core.errors import JourneyMiningError, preview
 
 __all__ = [
     "ClusteringError",
@@ -73,9 +73,9 @@ class _Variants:
 
 
 def _variants(log, *, case_id_key, activity_key, timestamp_key, verb):
-    """Variant table and per-case variant ids, from :mod:`journeymining.discovery`.
+    """Variant table and per-case variant ids, from :mod:`journeymining.discover.discovery`.
 
-    Variants are numbered as in :func:`journeymining.discovery.variant_table` (most frequent
+    Variants are numbered as in :func:`journeymining.discover.discovery.variant_table` (most frequent
     first, ties by the variant text); events of a case are ordered by time, ties in input order.
     """
     keys = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)
@@ -1075,9 +1075,9 @@ def _top_share(values, counts, k=3):
 def _conformance_by_case(log, journey_map, keys):
     """Per case: conforming (no deviation) flag, from conformance.compare_to_map (guarded)."""
     try:
-        from .conformance import KINDS, compare_to_map
+        from journeymining.conform.conformance import KINDS, compare_to_map
     except ImportError as exc:  # pragma: no cover - conformance is part of the package
-        raise ClusteringError("journey_map= needs journeymining.conformance, which is not "
+        raise ClusteringError("journey_map= needs journeymining.conform.conformance, which is not "
                               "available in this installation.") from exc
     return compare_to_map(log, journey_map, **keys), KINDS
 
@@ -1100,7 +1100,7 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
     journey_map : JourneyMap, optional
         Intended map: adds ``conforming`` (share of cases without any deviation),
         ``deviations_per_case`` and ``top_deviation`` (the deviation kind most cases of the
-        cluster show, with that share) from :func:`journeymining.conformance.compare_to_map`.
+        cluster show, with that share) from :func:`journeymining.conform.conformance.compare_to_map`.
 
     Returns
     -------
@@ -1125,7 +1125,7 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
     Raises
     ------
     EventLogError
-        As :func:`journeymining.discovery.variant_table`.
+        As :func:`journeymining.discover.discovery.variant_table`.
     ClusteringError
         ``labels`` is not a Series or misses cases of the log.
 
@@ -1150,7 +1150,7 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
     var = _variants(log, **keys, verb="profile_clusters")
     lab = _aligned_labels(labels, var.cases, "profile_clusters")
     if settings is None and journey_map is not None:
-        from .measure.settings import JourneySettings
+        from journeymining.measure.settings import JourneySettings
 
         settings = JourneySettings.from_map(journey_map)
     cm = _CaseMeasures(log, var, keys, settings=settings, measures=measures)
@@ -1163,7 +1163,7 @@ class _CaseMeasures:
     of the analysis: one goal, one reopen, one handoff), plus rework per variant."""
 
     def __init__(self, log, var, keys, settings=None, measures=None):
-        from .measure.definitions import case_measures
+        from journeymining.measure.definitions import case_measures
 
         self.codes = var.case_codes_of_events()
         m = measures if measures is not None else case_measures(log, settings, **keys)
@@ -1443,7 +1443,7 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     The cases are split into a discovery (train) and a held-out (test) part, stratified by
     cluster (``test_size`` of each cluster, at least one case on each side for clusters of two
     or more cases; seeded). For every cluster a model is discovered from its train cases
-    (inductive miner, :func:`journeymining.discovery.discover_journey` with ``noise_threshold``)
+    (inductive miner, :func:`journeymining.discover.discovery.discover_journey` with ``noise_threshold``)
     and measured on its held-out cases: token-replay fitness and precision (pm4py), and size
     (Petri-net nodes = places + transitions, and arcs). The whole-log model is discovered from
     all train cases and measured on all held-out cases. Clustering helps when the per-cluster
@@ -1491,7 +1491,7 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     Raises
     ------
     EventLogError
-        As :func:`journeymining.discovery.variant_table`.
+        As :func:`journeymining.discover.discovery.variant_table`.
     ClusteringError
         ``labels`` is not a Series or misses cases of the log; ``test_size`` not in [0, 1).
 
@@ -1758,7 +1758,7 @@ def plot_cluster_maps(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVIT
 
     import matplotlib.image as mpimg
 
-    from .rendering import GraphvizNotFoundError, render
+    from journeymining.viz.rendering import GraphvizNotFoundError, render
 
     keys = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)
     var = _variants(log, **keys, verb="plot_cluster_maps")

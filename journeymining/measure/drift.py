@@ -33,14 +33,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import _columns as C
-from .cohorts import _variants_and_edges
-from .errors import EventLogError
-from .core.eventlog import HOUR_NS as _HOUR_NS
-from .core.eventlog import SortedLog as _Prepared
-from .measure.kpis import parse_duration_hours as parse_duration
+from journeymining.core import columns as C
+from journeymining.measure.cohorts import _variants_and_edges
+from journeymining.core.errors import EventLogError
+from journeymining.core.eventlog import HOUR_NS as _HOUR_NS
+from journeymining.core.eventlog import SortedLog as _Prepared
+from journeymining.measure.kpis import parse_duration_hours as parse_duration
 
-from .stats import CORRECTIONS, adjust_p_values, random_generator
+from journeymining.measure.stats import CORRECTIONS, adjust_p_values, random_generator
 
 _PERIODS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y"}
 
@@ -81,8 +81,8 @@ def _permutation_distance(X, in_first, n_permutations, rng):
 def _still_open(log, keys, goal, open_window):
     """Per case (first-appearance order): right-censored by the journey definitions, the window
     used (ns) and how it was chosen."""
-    from .measure.definitions import case_measures
-    from .measure.settings import JourneySettings
+    from journeymining.measure.definitions import case_measures
+    from journeymining.measure.settings import JourneySettings
 
     given = not (open_window is None or (isinstance(open_window, str) and open_window == "auto"))
     if given:
@@ -142,7 +142,7 @@ def detect_drift(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
     """Find when the journey changed: calibrated distances between consecutive periods.
 
     The procedure (distance, permutation calibration, change-point rule, right-censoring) is
-    in the module docstring (:mod:`journeymining.drift`).
+    in the module docstring (:mod:`journeymining.measure.drift`).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Statistical procedures shared by cohorts, drift and clustering (one definition each).
 
 Everything here works on plain numpy arrays; the journey-specific code (which column, which unit)
-lives in :mod:`journeymining.cohorts` and :mod:`journeymining.drift`.
+lives in :mod:`journeymining.measure.cohorts` and :mod:`journeymining.measure.drift`.
 
 Procedures
 ----------
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import JourneyMiningError
+from journeymining.core.errors import JourneyMiningError
 
 __all__ = ["StatsError", "BootstrapResult", "adjust_p_values", "benjamini_hochberg",
            "benjamini_yekutieli", "bootstrap_difference", "bootstrap_shares",

@@ -1,6 +1,6 @@
 """Actual journeys against the intended journey map, in journey words.
 
-:func:`compare_to_map` replays an event log on a :class:`~journeymining.journey_map.JourneyMap`
+:func:`compare_to_map` replays an event log on a :class:`~journeymining.journeymap.model.JourneyMap`
 and returns a :class:`Conformance`: pm4py's fitness (token replay and alignments), precision,
 generalisation and simplicity, plus a deviations frame whose kinds are those of
 ``docs/ARCHITECTURE.md``:
@@ -22,7 +22,7 @@ because an optimal alignment picks arbitrarily between equally cheap explanation
 A" vs "B out of order" around a choice, or "skipped" for a case that simply ended.)
 
 Cost: the log is sorted once and turned into integer codes (the same preparation as
-:func:`journeymining.discovery.variant_table`). Everything the activity sequence decides (the
+:func:`journeymining.discover.discovery.variant_table`). Everything the activity sequence decides (the
 structural kinds, the last touchpoint, the stages reached for the funnel, the stage context of an
 event, the directly-follows counts) is computed once per variant and copied to the cases with
 integer indexing; time lost, SLA breaches, handoffs and channel switches are numpy passes over the
@@ -32,8 +32,8 @@ of their variants.
 Examples
 --------
 >>> import pandas as pd
->>> from journeymining.journey_map import JourneyMap
->>> from journeymining.conformance import compare_to_map
+>>> from journeymining.journeymap.model import JourneyMap
+>>> from journeymining.conform.conformance import compare_to_map
 >>> jm = JourneyMap.from_dict({"name": "Support", "goal": ["Close"], "stages": [
 ...     {"name": "Contact", "touchpoints": [{"activity": "Open"}]},
 ...     {"name": "Resolve", "touchpoints": [{"activity": "Fix"}, {"activity": "Close"}]}]})
@@ -64,12 +64,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .core.docs import fill_docstrings
-from . import _columns as C
-from ._eventlog import check_log
-from ._progress import progress, step
-from .errors import EventLogError, JourneyMapError
-from .journey_map import JourneyMap
+from journeymining.core.docs import fill_docstrings
+from journeymining.core import columns as C
+from journeymining.core.eventlog import check_log
+from journeymining.core.progress import progress, step
+from journeymining.core.errors import EventLogError, JourneyMapError
+from journeymining.journeymap.model import JourneyMap
 
 __all__ = ["KINDS", "KIND_LABELS", "PRECEDENCE", "Conformance", "compare_to_map"]
 
@@ -554,12 +554,12 @@ def _precision(variant_acts, counts, net, im, fm):
 class _Events:
     """The events sorted by case (first appearance) then time, as numpy arrays.
 
-    ``s`` is :func:`journeymining.discovery._prepare`'s result (activity codes, int64 times,
+    ``s`` is :func:`journeymining.discover.discovery._prepare`'s result (activity codes, int64 times,
     case boundaries); the attribute columns are factorised in the same event order.
     """
 
     def __init__(self, log, case_id_key, activity_key, timestamp_key, columns):
-        from .discovery import _prepare
+        from journeymining.discover.discovery import _prepare
 
         self.s = s = _prepare(log, case_id_key, activity_key, timestamp_key, "compare_to_map")
         self.n_cases = len(s.starts)
@@ -602,7 +602,7 @@ _NS_PER = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
 
 def _event_order(log, case_id_key, timestamp_key):
-    """The permutation that :func:`journeymining.discovery._prepare` applies (None: already sorted).
+    """The permutation that :func:`journeymining.discover.discovery._prepare` applies (None: already sorted).
 
     Cases in order of first appearance, events by time, ties in input order: a unique order, so
     this equals the order of ``_prepare``'s arrays.
@@ -710,8 +710,8 @@ def _variant_codes(s, examples_new, lengths):
 def _dfg_from_variants(vcodes, offset, lengths, counts, labels):
     """Directly-follows counts (``source``, ``target``, ``frequency``, ``cases``) from the
     variants and their case counts, rows and order as in
-    :func:`journeymining.discovery.discover_dfg`."""
-    from .discovery import END, START
+    :func:`journeymining.discover.discovery.discover_dfg`."""
+    from journeymining.discover.discovery import END, START
 
     k = len(labels)
     n_var = len(lengths)
@@ -797,9 +797,9 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     JourneyMapError
         If ``journey_map`` is not a valid map.
     """
-    from .discovery import _variant_frame, _variant_ids
-    from .measure.definitions import case_measures
-    from .measure.settings import JourneySettings
+    from journeymining.discover.discovery import _variant_frame, _variant_ids
+    from journeymining.measure.definitions import case_measures
+    from journeymining.measure.settings import JourneySettings
 
     jm = _as_map(journey_map)
     check_log(log, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,
@@ -970,7 +970,7 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
 
 def _definition_rows(m, jm, e_of_m, n_cases):
     """Deviation rows of the kinds the journey definitions decide, per event of the full log."""
-    from ._durations import format_duration
+    from journeymining.core.durations import format_duration
 
     ev = m.events
     case_e = e_of_m[ev["case"].to_numpy(dtype=np.int64)]
@@ -1151,7 +1151,7 @@ def _break_points(cases):
 
 
 def _dfg_diff(dfg, jm):
-    from .discovery import END, START
+    from journeymining.discover.discovery import END, START
 
     ie = jm.intended_edges()
     intended = set(ie["edges"]) | {(START, a) for a in ie["start"]} | {(a, END) for a in ie["end"]}
@@ -1183,7 +1183,7 @@ def _plot_dfg_diff(res, *, ax=None, min_cases=1):
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.lines import Line2D
 
-    from .discovery import END, START
+    from journeymining.discover.discovery import END, START
 
     jm = res.journey_map
     d = res.dfg_diff[(res.dfg_diff["cases"] >= min_cases) | (res.dfg_diff["frequency"] == 0)]

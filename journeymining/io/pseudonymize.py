@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import MappingError
+from journeymining.core.errors import MappingError
 
 
 def load_key(*, key_env=None, key_file=None) -> bytes:

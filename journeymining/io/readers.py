@@ -1,6 +1,6 @@
 """Reading ticket exports and event logs: CSV, Parquet, Excel, JSON lines and XES.
 
-Every reader turns a failure into :class:`~journeymining.errors.InputFileError` naming the file,
+Every reader turns a failure into :class:`~journeymining.core.errors.InputFileError` naming the file,
 what went wrong (line, byte, column) and the fix. XML is parsed without resolving entities and
 without loading DTDs or anything from the network; a file that declares entities is refused.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import _columns as C
-from .errors import InputFileError
+from journeymining.core import columns as C
+from journeymining.core.errors import InputFileError
 
 _EXTENSIONS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -501,7 +501,7 @@ def parse_xml_safely(source, *, name=None):
     >>> parse_xml_safely(b'<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>')
     Traceback (most recent call last):
     ...
-    journeymining.errors.InputFileError: <bytes> declares a DOCTYPE or XML entities. journeymining never resolves entities or loads DTDs (they can read local files or the network). Remove the <!DOCTYPE ...> block.
+    journeymining.core.errors.InputFileError: <bytes> declares a DOCTYPE or XML entities. journeymining never resolves entities or loads DTDs (they can read local files or the network). Remove the <!DOCTYPE ...> block.
     """
     from lxml import etree
 

@@ -1,6 +1,6 @@
-"""Cohort comparison (did a change make journeys better?); drift lives in :mod:`journeymining.drift`.
+"""Cohort comparison (did a change make journeys better?); drift lives in :mod:`journeymining.measure.drift`.
 
-Statistics used (:mod:`scipy.stats` and :mod:`journeymining.stats`; definitions so the numbers
+Statistics used (:mod:`scipy.stats` and :mod:`journeymining.measure.stats`; definitions so the numbers
 can be checked by hand). **Unit of analysis** (``unit=``): ``"case"`` treats tickets as
 independent; ``"customer"`` treats the cases of one ``case:customer`` as one unit (a customer with
 11 tickets is not 11 independent observations). A customer with cases in both cohorts gives one
@@ -32,7 +32,7 @@ unit value to each cohort and is resampled as one block holding its cases of bot
   given), ``delta = b - a`` of each measure's mean (median too for throughput), with a
   (customer-)block bootstrap percentile interval.
 
-Drift (:func:`detect_drift`, re-exported from :mod:`journeymining.drift`): a permutation-calibrated
+Drift (:func:`detect_drift`, re-exported from :mod:`journeymining.measure.drift`): a permutation-calibrated
 distance per pair of consecutive periods, a minimum of closed cases per period and right-censored
 cases flagged and excluded.
 """
@@ -44,12 +44,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import _columns as C
-from .errors import EventLogError
-from .core.eventlog import HOUR_NS as _HOUR_NS
-from .core.eventlog import SortedLog as _Prepared
-from .measure.kpis import case_kpis
-from .stats import (CORRECTIONS, adjust_p_values, benjamini_hochberg, bootstrap_difference,
+from journeymining.core import columns as C
+from journeymining.core.errors import EventLogError
+from journeymining.core.eventlog import HOUR_NS as _HOUR_NS
+from journeymining.core.eventlog import SortedLog as _Prepared
+from journeymining.measure.kpis import case_kpis
+from journeymining.measure.stats import (CORRECTIONS, adjust_p_values, benjamini_hochberg, bootstrap_difference,
                     bootstrap_shares, cliffs_delta, permutation_test)
 
 __all__ = ["CohortComparison", "compare_cohorts", "detect_drift", "benjamini_hochberg"]
@@ -415,7 +415,7 @@ def compare_cohorts(log_a, log_b, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
                     customer_key=C.CUSTOMER, **kpi_options):
     """Compare two cohorts of journeys: variants, directly-follows edges, durations and KPIs.
 
-    Tests and effect sizes are defined in the module docstring (:mod:`journeymining.cohorts`).
+    Tests and effect sizes are defined in the module docstring (:mod:`journeymining.measure.cohorts`).
 
     Parameters
     ----------
@@ -538,4 +538,4 @@ def compare_cohorts(log_a, log_b, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
 compare_cohorts.__doc__ = compare_cohorts.__doc__.replace("{keys}", C.KEYS_DOC)
 
 
-from .drift import detect_drift  # noqa: E402  (drift uses the helpers above)
+from journeymining.measure.drift import detect_drift  # noqa: E402  (drift uses the helpers above)

@@ -4,7 +4,7 @@ import re
 
 import pandas as pd
 
-from .errors import JourneyMiningError
+from journeymining.core.errors import JourneyMiningError
 
 _UNITS = {"s": "s", "sec": "s", "m": "min", "min": "min", "h": "h", "d": "D", "w": "W"}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(sec|min|s|m|h|d|w)", re.IGNORECASE)

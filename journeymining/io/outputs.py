@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import JourneyMiningError
+from journeymining.core.errors import JourneyMiningError
 
 __all__ = ["OutputError", "atomic_path", "neutralize_formulas", "safe_csv", "sidecar_paths",
            "check_convert_outputs", "prepare_report_dir", "REPORT_MARKER", "LOCK_NAME"]

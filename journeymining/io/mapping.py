@@ -2,8 +2,8 @@
 
 A mapping is a YAML file or a dict (key reference in docs/MAPPING.md, generated from the schema
 below by :func:`mapping_reference`). Its structure is validated with pydantic models, so every wrong
-type or value is a :class:`~journeymining.errors.MappingError` naming the key and its accepted
-forms; the columns it names are checked against the input in :mod:`journeymining.tickets`, where
+type or value is a :class:`~journeymining.core.errors.MappingError` naming the key and its accepted
+forms; the columns it names are checked against the input in :mod:`journeymining.io.tickets`, where
 the input is known.
 """
 
@@ -21,8 +21,8 @@ from typing import Annotated, Literal, Optional, Union
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import _durations
-from .errors import MappingError
+from journeymining.core import durations as _durations
+from journeymining.core.errors import MappingError
 
 SHAPES = ("events", "updates", "wide")
 NOTIONS = ("ticket", "customer")
@@ -670,7 +670,7 @@ def load_mapping(mapping) -> Mapping:
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    journeymining.errors.MappingError: <dict>: 'timestamp.format' is '%Q': has unknown directive(s) %Q; ...
+    journeymining.core.errors.MappingError: <dict>: 'timestamp.format' is '%Q': has unknown directive(s) %Q; ...
     """
     if isinstance(mapping, Mapping):
         return mapping
@@ -825,8 +825,8 @@ def mapping_reference() -> str:
     out = [
         "# The ticket mapping: key reference",
         "",
-        "Generated from the schema in `journeymining/mapping.py` by `journeymining.mapping.mapping_reference()`;",
-        "do not edit by hand (`python -c \"from journeymining.mapping import mapping_reference as r; "
+        "Generated from the schema in `journeymining/mapping.py` by `journeymining.io.mapping.mapping_reference()`;",
+        "do not edit by hand (`python -c \"from journeymining.io.mapping import mapping_reference as r; "
         "print(r())\" > docs/MAPPING.md`).",
         "",
         "Short forms: `case: ticket_id` is `case: {id: ticket_id}`; `timestamp: at` is `timestamp: {column: at}`;",

@@ -7,7 +7,7 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> import pandas as pd
->>> from journeymining.export import write_csv
+>>> from journeymining.io.writers import write_csv
 >>> log = pd.DataFrame({
 ...     "case:concept:name": ["t1", "t1"],
 ...     "concept:name": ["Open", "Close"],
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import _columns as C
-from ._eventlog import check_log, sort_log
-from .errors import EventLogError
-from .outputs import atomic_path, neutralize_formulas
+from journeymining.core import columns as C
+from journeymining.core.eventlog import check_log, sort_log
+from journeymining.core.errors import EventLogError
+from journeymining.io.outputs import atomic_path, neutralize_formulas
 
 __all__ = ["write_xes", "write_csv", "write_parquet", "write_ocel2", "OCEL_FORMATS"]
 
@@ -122,7 +122,7 @@ def write_csv(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     """Write the log as UTF-8 CSV (comma separated, timestamps ISO 8601 with their UTC offset).
 
     Text cells starting with ``= + - @`` are written with a leading ``'`` so that spreadsheet
-    programs do not run them as formulas (:func:`journeymining.outputs.neutralize_formulas`); the
+    programs do not run them as formulas (:func:`journeymining.io.outputs.neutralize_formulas`); the
     file is written to a temporary name and renamed, so a killed run never leaves half a log.
 
     Read it back with ``journeymining.read_event_log(path)`` or ``pandas.read_csv`` followed by

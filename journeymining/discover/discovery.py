@@ -10,7 +10,7 @@ variants, not with the number of cases.
 Examples
 --------
 >>> import pandas as pd
->>> from journeymining.discovery import variant_table
+>>> from journeymining.discover.discovery import variant_table
 >>> log = pd.DataFrame({
 ...     "case:concept:name": ["t1", "t1", "t2", "t2", "t3"],
 ...     "concept:name": ["Open", "Close", "Open", "Close", "Open"],
@@ -35,10 +35,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .core.docs import fill_docstrings
-from . import _columns as C
-from ._eventlog import check_log
-from .errors import EventLogError, preview
+from journeymining.core.docs import fill_docstrings
+from journeymining.core import columns as C
+from journeymining.core.eventlog import check_log
+from journeymining.core.errors import EventLogError, preview
 
 __all__ = [
     "ARROW",
@@ -528,7 +528,7 @@ class JourneyModel:
                 f"Petri net with {n_p} places and {n_t} transitions)")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .rendering import GraphvizNotFoundError, render
+        from journeymining.viz.rendering import GraphvizNotFoundError, render
 
         try:
             return render(self)._repr_mimebundle_(include, exclude)
@@ -595,7 +595,7 @@ def discover_journey(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     -------
     JourneyModel
         With the Petri net, and the process tree or the heuristics net; ``.to_bpmn()`` converts
-        it; :func:`journeymining.rendering.render` draws it.
+        it; :func:`journeymining.viz.rendering.render` draws it.
 
     Raises
     ------
@@ -680,7 +680,7 @@ def discover_bpmn(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp
     Returns
     -------
     pm4py.objects.bpmn.obj.BPMN
-        The BPMN diagram (render it with :func:`journeymining.rendering.render`).
+        The BPMN diagram (render it with :func:`journeymining.viz.rendering.render`).
 
     Raises
     ------

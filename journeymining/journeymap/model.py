@@ -3,11 +3,11 @@
 A :class:`JourneyMap` is what the organisation *intends* a customer journey to look like. It is
 written in YAML (see ``docs/ARCHITECTURE.md``), built from a dict, or imported from a BPMN 2.0 file,
 and converts to pm4py's process tree, Petri net and BPMN so that actual journeys can be compared with
-it (:func:`journeymining.conformance.compare_to_map`).
+it (:func:`journeymining.conform.conformance.compare_to_map`).
 
 Examples
 --------
->>> from journeymining.journey_map import JourneyMap
+>>> from journeymining.journeymap.model import JourneyMap
 >>> jm = JourneyMap.from_dict({
 ...     "name": "Support",
 ...     "goal": ["Close ticket"],
@@ -33,9 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import _columns as C
-from . import _durations
-from .errors import InputFileError, JourneyMapError, preview
+from journeymining.core import columns as C
+from journeymining.core import durations as _durations
+from journeymining.core.errors import InputFileError, JourneyMapError, preview
 
 ORDERS = ("sequence", "choice", "parallel", "loop")
 ACTORS = (C.FRONTSTAGE, C.BACKSTAGE)

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 import yaml as _yaml
 
-from . import _columns as C
-from ._progress import step
-from .errors import JourneyMiningError, preview
+from journeymining.core import columns as C
+from journeymining.core.progress import step
+from journeymining.core.errors import JourneyMiningError, preview
 
 __all__ = ["generate_tickets", "GeneratedTickets", "JOURNEY_MAP", "PERSONAS", "KINDS", "SHAPES"]
 
@@ -282,7 +282,7 @@ class _Map:
 
     def _journey_map(self):
         if self._plan is None:
-            from .journey_map import JourneyMap
+            from journeymining.journeymap.model import JourneyMap
 
             jm = JourneyMap.from_dict(self._jm)
             self._plan = (set(jm.team_plan()["hops"]), set(jm.closure))
@@ -800,7 +800,7 @@ def generate_tickets(n_tickets=2000, *, random_state=0, deviation_rate=0.3, cust
 
     Examples
     --------
-    >>> from journeymining.generator import generate_tickets
+    >>> from journeymining.synth.generator import generate_tickets
     >>> gen = generate_tickets(500, random_state=7)
     >>> len(gen.truth), gen.truth["case"].is_unique
     (500, True)

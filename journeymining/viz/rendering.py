@@ -1,7 +1,7 @@
 """Draw process maps and process models as SVG, PNG or PDF with graphviz.
 
 A directly-follows graph (or an event log) is drawn as a **process map**
-(:mod:`journeymining.process_map`): top to bottom, sans-serif, sized to its content, edge width by
+(:mod:`journeymining.viz.process_map`): top to bottom, sans-serif, sized to its content, edge width by
 frequency, colours by quantile so rare paths are pale, durations in human units, and Disco-style
 ``activities=`` / ``paths=`` thresholds that keep the map connected. A BPMN model is drawn left to
 right with redundant gateways merged; Petri nets, process trees and heuristics nets are laid out
@@ -14,8 +14,8 @@ diagram interchange (shapes and bounds) for BPMN modellers.
 Examples
 --------
 >>> import pandas as pd
->>> from journeymining.discovery import discover_dfg
->>> from journeymining.rendering import render
+>>> from journeymining.discover.discovery import discover_dfg
+>>> from journeymining.viz.rendering import render
 >>> log = pd.DataFrame({
 ...     "case:concept:name": ["a", "a", "b", "b"],
 ...     "concept:name": ["Chat", "Resolve", "Chat", "Resolve"],
@@ -40,10 +40,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .core.docs import fill_docstrings
-from . import _columns as C
-from .errors import JourneyMiningError
-from .process_map import FONT, format_duration, process_map_data, process_map_source
+from journeymining.core.docs import fill_docstrings
+from journeymining.core import columns as C
+from journeymining.core.errors import JourneyMiningError
+from journeymining.viz.process_map import FONT, format_duration, process_map_data, process_map_source
 
 __all__ = ["Diagram", "GraphvizNotFoundError", "GraphvizError", "render", "save", "write_bpmn",
            "format_duration", "process_map_data", "bpmn_gateway_count", "FORMATS"]
@@ -262,7 +262,7 @@ def _simplify_gateways(nodes, flows):
 def _bpmn_source(bpmn, title, rankdir, simplify=True):
     import graphviz
 
-    from .process_map import _label
+    from journeymining.viz.process_map import _label
 
     nodes, flows = _bpmn_graph(bpmn)
     if simplify:
@@ -309,7 +309,7 @@ def _to_bpmn(obj, verb):
     from pm4py.objects.petri_net.obj import PetriNet
     from pm4py.objects.process_tree.obj import ProcessTree
 
-    from .discovery import JourneyModel
+    from journeymining.discover.discovery import JourneyModel
 
     if isinstance(obj, BPMN):
         return obj
@@ -358,7 +358,7 @@ def write_bpmn(model, path) -> Path:
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
-    >>> from journeymining.discovery import discover_bpmn
+    >>> from journeymining.discover.discovery import discover_bpmn
     >>> log = pd.DataFrame({"case:concept:name": ["a", "a"], "concept:name": ["Chat", "Resolve"],
     ...                     "time:timestamp": pd.to_datetime(["2024-05-01", "2024-05-02"], utc=True)})
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -420,7 +420,7 @@ def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges, acti
     from pm4py.objects.petri_net.obj import Marking, PetriNet
     from pm4py.objects.process_tree.obj import ProcessTree
 
-    from .discovery import JourneyModel
+    from journeymining.discover.discovery import JourneyModel
 
     if view is not None and not isinstance(obj, JourneyModel):
         raise JourneyMiningError("render: view= only applies to a JourneyModel.")
@@ -520,7 +520,7 @@ def render(model, *, view=None, measure="frequency", statistic="mean", title=Non
         (kept connected, so a few more edges may be drawn).
     activities, paths : float, default 1.0
         For a process map: the share of activities shown and of paths drawn between them
-        (Disco's sliders; the map stays connected, see :mod:`journeymining.process_map`).
+        (Disco's sliders; the map stays connected, see :mod:`journeymining.viz.process_map`).
     {keys}
 
     Returns
@@ -543,7 +543,7 @@ def render(model, *, view=None, measure="frequency", statistic="mean", title=Non
     Examples
     --------
     >>> import pandas as pd
-    >>> from journeymining.discovery import discover_dfg
+    >>> from journeymining.discover.discovery import discover_dfg
     >>> log = pd.DataFrame({
     ...     "case:concept:name": ["a", "a"],
     ...     "concept:name": ["Chat", "Resolve"],
