@@ -52,7 +52,7 @@ from journeymining.io.quality import QualityReport  # noqa: F401
 from journeymining.io.readers import read_event_log, read_table  # noqa: F401
 from journeymining.report import ReportSection, write_report  # noqa: F401
 from journeymining.viz.rendering import Diagram, GraphvizNotFoundError, render  # noqa: F401
-from journeymining.viz.rendering import save as save_diagram  # noqa: F401
+from journeymining.viz import save as save_diagram  # noqa: F401
 from journeymining.io.tickets import Conversion, tickets_to_event_log  # noqa: F401
 from journeymining.viz.charts import (  # noqa: F401
     handover_table,

@@ -38,8 +38,8 @@ def cmd_convert(args):
     Every file is written to a temporary name and renamed; an --out that is the input, or whose
     sidecars would overwrite the log, the input or a user's file, is refused before anything is read.
     """
-    from journeymining.io.outputs import check_convert_outputs, safe_csv
-    from journeymining.io.tickets import tickets_to_event_log
+    from journeymining.io import check_convert_outputs, safe_csv
+    from journeymining.io import tickets_to_event_log
 
     out = Path(args.out)
     sidecars = check_convert_outputs([args.tickets, args.mapping], out)
@@ -64,9 +64,9 @@ def cmd_convert(args):
 def cmd_discover(args):
     """Variants, DFG and models of an event log (or of tickets with --mapping)."""
     from journeymining.core.progress import step
-    from journeymining.discover.discovery import discover_dfg, discover_journey, variant_table
+    from journeymining.discover import discover_dfg, discover_journey, variant_table
     from journeymining.pipeline import read_input
-    from journeymining.viz.rendering import save
+    from journeymining.viz import save
 
     log, quality, _ = read_input(args.events, args.mapping)
     if quality is not None:
@@ -92,7 +92,7 @@ def cmd_discover(args):
 
 
 def _settings(args, jm):
-    from journeymining.measure.settings import JourneySettings
+    from journeymining.measure import JourneySettings
 
     def names(text):
         return [g.strip() for g in text.split(",") if g.strip()] if text else None
@@ -111,7 +111,7 @@ def cmd_compare(args):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from journeymining.conform.conformance import compare_to_map
+    from journeymining.conform import compare_to_map
     from journeymining.pipeline import load_journey_map, read_input
 
     jm = load_journey_map(args.map)
@@ -158,7 +158,7 @@ def cmd_cluster(args):
 
     from journeymining.core import columns as C
     from journeymining.core.progress import step
-    from journeymining.cluster.clustering import (VariantClusterer, plot_cluster_maps, plot_cluster_sizes, plot_variant_embedding,
+    from journeymining.cluster import (VariantClusterer, plot_cluster_maps, plot_cluster_sizes, plot_variant_embedding,
                              profile_clusters, score_clusters)
     from journeymining.pipeline import load_journey_map, read_input
 
@@ -346,7 +346,7 @@ def main(argv=None):
             args.n_clusters = int(args.n_clusters)
         except ValueError:
             parser.error(f"--n-clusters must be a whole number or 'auto', got {args.n_clusters!r}")
-    from journeymining.viz.rendering import GraphvizNotFoundError
+    from journeymining.viz import GraphvizNotFoundError
 
     try:
         return args.func(args)

@@ -496,7 +496,7 @@ def filter_variant_coverage(log, share, *, case_id_key=C.CASE, activity_key=C.AC
     >>> filter_account(filter_variant_coverage(log, 0.5))
     ['filter_variant_coverage(50 %, 1 of 2 variants): kept 2 of 3 cases (66.7 %), 2 of 4 events']
     """
-    from journeymining.discover.discovery import case_variants, variant_table
+    from journeymining.discover import case_variants, variant_table
 
     verb = "filter_variant_coverage"
     keys = (case_id_key, activity_key, timestamp_key)
@@ -660,7 +660,7 @@ def _duration(value, parameter, verb):
 
 
 def _short_duration(value, td):
-    from journeymining.viz.process_map import format_duration
+    from journeymining.viz import format_duration
 
     return value.strip() if isinstance(value, str) else format_duration(td)
 

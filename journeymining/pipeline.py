@@ -94,7 +94,7 @@ class Analysis:
 
 def load_journey_map(journey_map):
     """A :class:`JourneyMap` from a map, a dict or a YAML/BPMN path (None stays None)."""
-    from journeymining.journeymap.model import JourneyMap
+    from journeymining.journeymap import JourneyMap
 
     if journey_map is None or isinstance(journey_map, JourneyMap):
         return journey_map
@@ -111,7 +111,7 @@ def read_input(source, mapping=None):
     """
     name = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
     if mapping is not None:
-        from journeymining.io.tickets import tickets_to_event_log
+        from journeymining.io import tickets_to_event_log
 
         conv = tickets_to_event_log(source, mapping, source_name=None if isinstance(source, pd.DataFrame) else name)
         if conv.log.empty:
@@ -120,7 +120,7 @@ def read_input(source, mapping=None):
                 "quarantined). See the quality report: tickets_to_event_log(tickets, mapping).report.checks"
             )
         return conv.log, conv.report, name
-    from journeymining.io.readers import read_event_log
+    from journeymining.io import read_event_log
 
     return read_event_log(source), None, name
 
@@ -179,10 +179,10 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     JourneyMiningError
         When the conversion keeps no event.
     """
-    from journeymining.discover.discovery import discover_dfg, discover_journey, variant_table
-    from journeymining.measure.definitions import case_measures
+    from journeymining.discover import discover_dfg, discover_journey, variant_table
+    from journeymining.measure import case_measures
     from journeymining.measure.kpis import aggregate
-    from journeymining.measure.settings import JourneySettings
+    from journeymining.measure import JourneySettings
 
     jm = load_journey_map(journey_map)
     steps = ["input", "measures", "variants", "discovery"] + (["conformance"] if jm is not None else []) + (
@@ -222,7 +222,7 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     done("variants")
 
     begin("discovery")
-    from journeymining.viz.rendering import GraphvizNotFoundError, render
+    from journeymining.viz import GraphvizNotFoundError, render
 
     dfg = discover_dfg(log)
     model = discover_journey(log)
@@ -241,7 +241,7 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     conformance = None
     if jm is not None:
         begin("conformance", f"against {jm.name!r}")
-        from journeymining.conform.conformance import compare_to_map
+        from journeymining.conform import compare_to_map
 
         conformance = compare_to_map(log, jm, alignments=alignments, time_budget=time_budget,
                                      settings=settings, measures=measures)
@@ -250,7 +250,7 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     clusterer, labels = None, None
     if cluster:
         begin("clusters")
-        from journeymining.cluster.clustering import ClusteringError, VariantClusterer
+        from journeymining.cluster import ClusteringError, VariantClusterer
 
         if len(variants) < 3:
             notes.append(f"clustering skipped: only {len(variants)} path variant(s).")
@@ -274,7 +274,7 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     done("KPIs")
 
     begin("CX map")
-    from journeymining.measure.cx_map import cx_map_table
+    from journeymining.measure import cx_map_table
 
     cx = None
     if C.STAGE in log.columns and log[C.STAGE].notna().any():
@@ -285,7 +285,7 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     done("CX map")
 
     begin("pain points")
-    from journeymining.measure.pain_points import pain_points
+    from journeymining.measure import pain_points
 
     pp = pain_points(log, journey_map=jm, conformance=conformance, top=30, measures=measures)
     done("pain points")

@@ -1075,7 +1075,7 @@ def _top_share(values, counts, k=3):
 def _conformance_by_case(log, journey_map, keys):
     """Per case: conforming (no deviation) flag, from conformance.compare_to_map (guarded)."""
     try:
-        from journeymining.conform.conformance import KINDS, compare_to_map
+        from journeymining.conform import KINDS, compare_to_map
     except ImportError as exc:  # pragma: no cover - conformance is part of the package
         raise ClusteringError("journey_map= needs journeymining.conform.conformance, which is not "
                               "available in this installation.") from exc
@@ -1150,7 +1150,7 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
     var = _variants(log, **keys, verb="profile_clusters")
     lab = _aligned_labels(labels, var.cases, "profile_clusters")
     if settings is None and journey_map is not None:
-        from journeymining.measure.settings import JourneySettings
+        from journeymining.measure import JourneySettings
 
         settings = JourneySettings.from_map(journey_map)
     cm = _CaseMeasures(log, var, keys, settings=settings, measures=measures)
@@ -1163,7 +1163,7 @@ class _CaseMeasures:
     of the analysis: one goal, one reopen, one handoff), plus rework per variant."""
 
     def __init__(self, log, var, keys, settings=None, measures=None):
-        from journeymining.measure.definitions import case_measures
+        from journeymining.measure import case_measures
 
         self.codes = var.case_codes_of_events()
         m = measures if measures is not None else case_measures(log, settings, **keys)
@@ -1758,7 +1758,7 @@ def plot_cluster_maps(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVIT
 
     import matplotlib.image as mpimg
 
-    from journeymining.viz.rendering import GraphvizNotFoundError, render
+    from journeymining.viz import GraphvizNotFoundError, render
 
     keys = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)
     var = _variants(log, **keys, verb="plot_cluster_maps")

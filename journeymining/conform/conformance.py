@@ -32,7 +32,7 @@ of their variants.
 Examples
 --------
 >>> import pandas as pd
->>> from journeymining.journeymap.model import JourneyMap
+>>> from journeymining.journeymap import JourneyMap
 >>> from journeymining.conform.conformance import compare_to_map
 >>> jm = JourneyMap.from_dict({"name": "Support", "goal": ["Close"], "stages": [
 ...     {"name": "Contact", "touchpoints": [{"activity": "Open"}]},
@@ -69,7 +69,7 @@ from journeymining.core import columns as C
 from journeymining.core.eventlog import check_log
 from journeymining.core.progress import progress, step
 from journeymining.core.errors import EventLogError, JourneyMapError
-from journeymining.journeymap.model import JourneyMap
+from journeymining.journeymap import JourneyMap
 
 __all__ = ["KINDS", "KIND_LABELS", "PRECEDENCE", "Conformance", "compare_to_map"]
 
@@ -711,7 +711,7 @@ def _dfg_from_variants(vcodes, offset, lengths, counts, labels):
     """Directly-follows counts (``source``, ``target``, ``frequency``, ``cases``) from the
     variants and their case counts, rows and order as in
     :func:`journeymining.discover.discovery.discover_dfg`."""
-    from journeymining.discover.discovery import END, START
+    from journeymining.discover import END, START
 
     k = len(labels)
     n_var = len(lengths)
@@ -798,8 +798,8 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
         If ``journey_map`` is not a valid map.
     """
     from journeymining.discover.discovery import _variant_frame, _variant_ids
-    from journeymining.measure.definitions import case_measures
-    from journeymining.measure.settings import JourneySettings
+    from journeymining.measure import case_measures
+    from journeymining.measure import JourneySettings
 
     jm = _as_map(journey_map)
     check_log(log, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,
@@ -1151,7 +1151,7 @@ def _break_points(cases):
 
 
 def _dfg_diff(dfg, jm):
-    from journeymining.discover.discovery import END, START
+    from journeymining.discover import END, START
 
     ie = jm.intended_edges()
     intended = set(ie["edges"]) | {(START, a) for a in ie["start"]} | {(a, END) for a in ie["end"]}
@@ -1183,7 +1183,7 @@ def _plot_dfg_diff(res, *, ax=None, min_cases=1):
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.lines import Line2D
 
-    from journeymining.discover.discovery import END, START
+    from journeymining.discover import END, START
 
     jm = res.journey_map
     d = res.dfg_diff[(res.dfg_diff["cases"] >= min_cases) | (res.dfg_diff["frequency"] == 0)]

@@ -528,7 +528,7 @@ class JourneyModel:
                 f"Petri net with {n_p} places and {n_t} transitions)")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from journeymining.viz.rendering import GraphvizNotFoundError, render
+        from journeymining.viz import GraphvizNotFoundError, render
 
         try:
             return render(self)._repr_mimebundle_(include, exclude)

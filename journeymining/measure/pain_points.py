@@ -251,7 +251,7 @@ def pain_points(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_k
     ctx = _Context(m, examples)
     rows = _waits(ctx, slow_quantile, min_cases) + _drop_offs(ctx, min_cases)
     if conformance is None and journey_map is not None:
-        from journeymining.conform.conformance import compare_to_map
+        from journeymining.conform import compare_to_map
 
         conformance = compare_to_map(log, journey_map, case_id_key=case_id_key, activity_key=activity_key,
                                      timestamp_key=timestamp_key, settings=m.settings, measures=m,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from journeymining.core import columns as C
 from journeymining.core.durations import format_hours
-from journeymining.measure.definitions import DEFINITIONS
+from journeymining.measure import DEFINITIONS
 from journeymining.report.html import ReportSection, write_report
 
 __all__ = ["headline", "write_analysis_report"]
@@ -184,7 +184,7 @@ def write_analysis_report(analysis, out_dir, *, title=None):
             f"{c.n_clusters_} groups of similar paths (VariantClusterer, encoding {c.encoding!r}, method "
             f"{c.method!r}). Goal and reopen shares use the same definitions and goal as the rest of the report.",
             tables={"clusters": c.cluster_profiles_.reset_index()}))
-    from journeymining.measure.kpis import kpi_definitions
+    from journeymining.measure import kpi_definitions
 
     kdefs = kpi_definitions(m)
     sections.append(ReportSection(
@@ -194,7 +194,7 @@ def write_analysis_report(analysis, out_dir, *, title=None):
         tables={f"KPIs {k.replace('_', ' ')}": _hours_as_durations(v) for k, v in a.kpis.items()}
         | {"KPI definitions": kdefs}))
     if a.cx_map is not None:
-        from journeymining.measure.cx_map import draw_cx_map
+        from journeymining.measure import draw_cx_map
 
         cx_fig = draw_cx_map(a.cx_map)
         figures.append(cx_fig)

@@ -282,7 +282,7 @@ class _Map:
 
     def _journey_map(self):
         if self._plan is None:
-            from journeymining.journeymap.model import JourneyMap
+            from journeymining.journeymap import JourneyMap
 
             jm = JourneyMap.from_dict(self._jm)
             self._plan = (set(jm.team_plan()["hops"]), set(jm.closure))

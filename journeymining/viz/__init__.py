@@ -1,1 +1,27 @@
-"""viz"""
+"""Drawings: readable process maps, models, BPMN, charts."""
+
+from journeymining.viz.rendering import (  # noqa: F401
+    Diagram,
+    GraphvizNotFoundError,
+    GraphvizError,
+    render,
+    save,
+    write_bpmn,
+    format_duration,
+    process_map_data,
+    bpmn_gateway_count,
+    FORMATS,
+)
+from journeymining.viz.process_map import (  # noqa: F401
+    format_duration,
+    process_map_data,
+    ProcessMapData,
+    process_map_source,
+    FONT,
+)
+from journeymining.viz.charts import (  # noqa: F401
+    plot_dotted_chart,
+    handover_table,
+    plot_handover_network,
+    plot_channel_flow,
+)

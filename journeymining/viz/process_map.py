@@ -166,7 +166,7 @@ def _check_dfg(dfg, verb):
 
 
 def _nodes_of_dfg(dfg):
-    from journeymining.discover.discovery import END, START
+    from journeymining.discover import END, START
 
     inner_or_start = dfg[dfg["target"] != END]
     freq = inner_or_start.groupby("target", sort=False)["frequency"].sum()
@@ -236,7 +236,7 @@ def _reach(starts, adjacency):
 
 def _select(dfg, nodes, activities, paths, max_edges=None):
     """Kept / added flags for nodes and edges (see the module docstring)."""
-    from journeymining.discover.discovery import END, START
+    from journeymining.discover import END, START
 
     activities = _check_share(activities, "activities")
     paths = _check_share(paths, "paths")
@@ -365,7 +365,7 @@ def process_map_data(log, *, activities=1.0, paths=1.0, case_id_key=C.CASE,
     1  Close      ■   True
     2   Open  Close   True
     """
-    from journeymining.discover.discovery import discover_dfg
+    from journeymining.discover import discover_dfg
 
     if isinstance(log, pd.DataFrame) and all(c in log.columns for c in _DFG_COLUMNS) \
             and case_id_key not in log.columns:
@@ -467,7 +467,7 @@ def _flow_order(edges):
 def _sift(order, edges, passes=8):
     """Improve a linear order by moving one activity at a time to the place where the
     frequency of the edges it has running backwards is smallest (start and end stay put)."""
-    from journeymining.discover.discovery import END, START
+    from journeymining.discover import END, START
 
     weight = {}
     for s, t, f in zip(edges["source"], edges["target"], edges["frequency"]):
@@ -566,7 +566,7 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
     """
     import graphviz
 
-    from journeymining.discover.discovery import END, START
+    from journeymining.discover import END, START
 
     _check_dfg(dfg, "render")
     if measure not in ("frequency", "performance"):

@@ -14,7 +14,7 @@ diagram interchange (shapes and bounds) for BPMN modellers.
 Examples
 --------
 >>> import pandas as pd
->>> from journeymining.discover.discovery import discover_dfg
+>>> from journeymining.discover import discover_dfg
 >>> from journeymining.viz.rendering import render
 >>> log = pd.DataFrame({
 ...     "case:concept:name": ["a", "a", "b", "b"],
@@ -309,7 +309,7 @@ def _to_bpmn(obj, verb):
     from pm4py.objects.petri_net.obj import PetriNet
     from pm4py.objects.process_tree.obj import ProcessTree
 
-    from journeymining.discover.discovery import JourneyModel
+    from journeymining.discover import JourneyModel
 
     if isinstance(obj, BPMN):
         return obj
@@ -358,7 +358,7 @@ def write_bpmn(model, path) -> Path:
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
-    >>> from journeymining.discover.discovery import discover_bpmn
+    >>> from journeymining.discover import discover_bpmn
     >>> log = pd.DataFrame({"case:concept:name": ["a", "a"], "concept:name": ["Chat", "Resolve"],
     ...                     "time:timestamp": pd.to_datetime(["2024-05-01", "2024-05-02"], utc=True)})
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -420,7 +420,7 @@ def _source_of(obj, *, view, measure, statistic, title, rankdir, max_edges, acti
     from pm4py.objects.petri_net.obj import Marking, PetriNet
     from pm4py.objects.process_tree.obj import ProcessTree
 
-    from journeymining.discover.discovery import JourneyModel
+    from journeymining.discover import JourneyModel
 
     if view is not None and not isinstance(obj, JourneyModel):
         raise JourneyMiningError("render: view= only applies to a JourneyModel.")
@@ -543,7 +543,7 @@ def render(model, *, view=None, measure="frequency", statistic="mean", title=Non
     Examples
     --------
     >>> import pandas as pd
-    >>> from journeymining.discover.discovery import discover_dfg
+    >>> from journeymining.discover import discover_dfg
     >>> log = pd.DataFrame({
     ...     "case:concept:name": ["a", "a"],
     ...     "concept:name": ["Chat", "Resolve"],
