@@ -66,11 +66,12 @@ def cmd_discover(args):
     from journeymining.core.progress import step
     from journeymining.discover import discover_dfg, discover_journey, variant_table
     from journeymining.pipeline import read_input
-    from journeymining.viz import save
+    from journeymining.viz import save, write_bpmn
 
     log, quality, _ = read_input(args.events, args.mapping)
     if quality is not None:
         print(quality, file=sys.stderr)
+    log = _filtered(log, args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     step("variants")
@@ -85,10 +86,26 @@ def cmd_discover(args):
     model = discover_journey(log, algorithm=args.algorithm, noise_threshold=args.noise)
     save(model, out / "model.svg")
     save(model.to_bpmn(), out / "model_bpmn.svg")
+    write_bpmn(model, out / "model.bpmn")
     print(f"{len(log):,} events, {log['case:concept:name'].nunique():,} cases, {len(variants):,} variants")
-    for name in ("variants.csv", "dfg.csv", "dfg_frequency.svg", "dfg_performance.svg", "model.svg", "model_bpmn.svg"):
+    for name in ("variants.csv", "dfg.csv", "dfg_frequency.svg", "dfg_performance.svg", "model.svg", "model_bpmn.svg",
+                 "model.bpmn"):
         print(f"wrote {out / name}")
     return 0
+
+
+def _filtered(log, args):
+    """The log after the ``--filter`` expressions, each account printed on stderr."""
+    if not getattr(args, "filter", None):
+        return log
+    from journeymining.filters import apply_filters, filter_account
+
+    log = apply_filters(log, args.filter)
+    for line in filter_account(log):
+        print(f"filter: {line}", file=sys.stderr)
+    if log.empty:
+        raise JourneyMiningError("the --filter expressions removed every case: " + "; ".join(filter_account(log)))
+    return log
 
 
 def _settings(args, jm):
@@ -116,6 +133,7 @@ def cmd_compare(args):
 
     jm = load_journey_map(args.map)
     log, _, _ = read_input(args.events, None)
+    log = _filtered(log, args)
     res = compare_to_map(log, jm, time_budget=args.time_budget, n_jobs=args.jobs, settings=_settings(args, jm))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -164,6 +182,7 @@ def cmd_cluster(args):
 
     include = tuple(x.strip() for x in args.include.split(",") if x.strip())
     log, _, _ = read_input(args.events, None)
+    log = _filtered(log, args)
     jm = load_journey_map(args.map)
     settings = _settings(args, jm)
     model = VariantClusterer(args.encoding, method=args.method, n_clusters=args.n_clusters,
@@ -203,13 +222,10 @@ def cmd_cluster(args):
             fig.savefig(written[name], dpi=110)
     for path in written.values():
         print(f"wrote {path}")
-    criterion = model.criterion_
-    if criterion is not None and len(criterion):
-        best = criterion.loc[criterion["silhouette"].idxmax()]
-        print(f"k={int(best['k'])} clusters, case-weighted silhouette {best['silhouette']:.3f}")
-        if best["silhouette"] < 0.25:
-            print("note: a silhouette below 0.25 means the journeys do not form clear groups; read the "
-                  "clusters as a partition of convenience, not as distinct kinds of journey.")
+    print(f"k={model.n_clusters_} clusters. {model.selection_note_}")
+    if model.no_clear_groups_:
+        print("note: the journeys do not form clear groups; read the clusters as a partition of convenience, "
+              "not as distinct kinds of journey.")
     return 0
 
 
@@ -221,7 +237,8 @@ def cmd_analyze(args):
 
     result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out, goal=names(args.goal),
                      resolution=names(args.resolution), contacts=names(args.contacts),
-                     alignments=not args.no_alignments, time_budget=args.time_budget)
+                     alignments=not args.no_alignments, time_budget=args.time_budget, filters=args.filter,
+                     overwrite=args.overwrite)
     for c in __import__("journeymining.report.analysis", fromlist=["headline"]).headline(result):
         print(f"  {c['label']:<32} {c['text']:>10}" + (f"   (n/a: {c['n/a because']})" if c["value"] is None else ""))
     print(f"wrote {result.index}")
@@ -257,6 +274,13 @@ def _positive(text):
     return value
 
 
+def _filter_option(p):
+    p.add_argument("--filter", action="append", default=[], metavar="EXPR",
+                   help="keep part of the log first (repeatable), e.g. 'time_frame:2024-01-01..2024-06-30:started', "
+                        "'variant_coverage:0.8', 'activity:Closed', 'not activity:Reopen', 'case:product=A,B', "
+                        "'throughput:<=7d', 'events:>=3', 'start:Insert ticket', 'follows:A>>B' (docs/FILTERS.md)")
+
+
 def _setting_options(p):
     p.add_argument("--goal", help="comma-separated goal activities (default: the map's goal; without "
                                   "either, goal-based figures are n/a and the report lists candidates)")
@@ -286,6 +310,7 @@ def build_parser():
     p.add_argument("--algorithm", choices=["inductive", "heuristics"], default="inductive")
     p.add_argument("--noise", type=_fraction, default=0.2,
                    help="inductive miner noise threshold, 0 to 1 (default 0.2)")
+    _filter_option(p)
     p.set_defaults(func=cmd_discover)
 
     p = sub.add_parser("compare", help="conformance of an event log to the intended journey map")
@@ -296,6 +321,7 @@ def build_parser():
     p.add_argument("--time-budget", type=_positive, default=5.0,
                    help="seconds of alignment per variant before falling back to the structural diagnosis")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    _filter_option(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("cluster", help="group journeys by path variant")
@@ -314,6 +340,7 @@ def build_parser():
     p.add_argument("--score", action="store_true",
                    help="also write scores.csv (per-cluster models vs no clustering and pm4py.cluster_log)")
     p.add_argument("--no-figures", action="store_true")
+    _filter_option(p)
     p.set_defaults(func=cmd_cluster)
 
     p = sub.add_parser("generate", help="seeded synthetic support tickets with ground truth")
@@ -334,6 +361,9 @@ def build_parser():
     p.add_argument("--time-budget", type=_positive, default=5.0, help="alignment seconds per variant")
     p.add_argument("--no-alignments", action="store_true",
                    help="conformance without alignment fitness (faster on many variants)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a previous report in --out (a folder holding other files is always refused)")
+    _filter_option(p)
     p.set_defaults(func=cmd_analyze)
     return parser
 

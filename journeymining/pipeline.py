@@ -55,6 +55,8 @@ class Analysis:
         The most common last activities and their shares (to choose a goal from).
     drawings : dict
         Graphviz drawings (``dfg``, ``model``) or missing when Graphviz is absent.
+    filters : list of str
+        The one-line account of every filter applied before the analysis (what it removed).
     notes : list of str
         Steps that were skipped or degraded, and why.
     timings : dict of str to float
@@ -79,6 +81,7 @@ class Analysis:
     pain_points: pd.DataFrame
     end_activities: pd.DataFrame
     drawings: dict = field(default_factory=dict)
+    filters: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     index: Path | None = None
@@ -136,7 +139,8 @@ def end_activities(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestam
 
 def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, resolution=None,
             contacts=None, sla=None, repeat_window="7d", open_window=None, n_clusters="auto",
-            random_state=0, alignments=True, time_budget=5.0, max_edges=40, title=None, cluster=True):
+            random_state=0, alignments=True, time_budget=5.0, max_edges=40, title=None, cluster=True,
+            filters=None, overwrite=False):
     """Run the whole journey analysis once; with ``out_dir``, write the HTML report too.
 
     Parameters
@@ -167,6 +171,12 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     title : str, optional
     cluster : bool, default True
         Cluster the journeys.
+    filters : list of str or callables, optional
+        Filters applied to the log before the analysis (expressions of
+        :func:`journeymining.parse_filter`, e.g. ``"time_frame:2024-01-01..2024-06-30:started"``);
+        their accounts are in ``Analysis.filters`` and the report.
+    overwrite : bool, default False
+        Replace a previous report in ``out_dir`` (a folder holding other files is always refused).
 
     Returns
     -------
@@ -179,11 +189,6 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     JourneyMiningError
         When the conversion keeps no event.
     """
-    from journeymining.discover import discover_dfg, discover_journey, variant_table
-    from journeymining.measure import case_measures
-    from journeymining.measure.kpis import aggregate
-    from journeymining.measure import JourneySettings
-
     jm = load_journey_map(journey_map)
     steps = ["input", "measures", "variants", "discovery"] + (["conformance"] if jm is not None else []) + (
         ["clusters"] if cluster else []) + ["KPIs", "CX map", "pain points"] + (["report"] if out_dir else [])
@@ -197,10 +202,43 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     def done(name):
         timings[name] = time.perf_counter() - clock[0]
 
+    report_dir = None
+    if out_dir is not None:  # refuse a folder in the way before doing any work
+        from journeymining.io.outputs import prepare_report_dir
+
+        report_dir = prepare_report_dir(out_dir, overwrite=overwrite)
+    try:
+        return _analyze(source, mapping, jm=jm, out_dir=out_dir, goal=goal, resolution=resolution,
+                        contacts=contacts, sla=sla, repeat_window=repeat_window, open_window=open_window,
+                        n_clusters=n_clusters, random_state=random_state, alignments=alignments,
+                        time_budget=time_budget, max_edges=max_edges, title=title, cluster=cluster,
+                        filters=filters, steps=steps, timings=timings, notes=notes, begin=begin, done=done)
+    finally:
+        if report_dir is not None:
+            report_dir.release()
+
+
+def _analyze(source, mapping, *, jm, out_dir, goal, resolution, contacts, sla, repeat_window, open_window,
+             n_clusters, random_state, alignments, time_budget, max_edges, title, cluster, filters, steps,
+             timings, notes, begin, done):
+    from journeymining.discover import discover_dfg, discover_journey, variant_table
+    from journeymining.measure import JourneySettings, case_measures
+    from journeymining.measure.kpis import aggregate
+
     begin("input", "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source))
     log, quality, name = read_input(source, mapping)
     if log.empty:
         raise JourneyMiningError(f"analyze: {name} holds no event.")
+    accounts = []
+    if filters:
+        from journeymining.filters import apply_filters, filter_account
+
+        log = apply_filters(log, list(filters))
+        accounts = filter_account(log)
+        for line in accounts:
+            step(f"filter: {line}")
+        if log.empty:
+            raise JourneyMiningError(f"analyze: the filters removed every case of {name}: " + "; ".join(accounts))
     done("input")
     if jm is not None:
         coverage = jm.coverage(log)
@@ -293,7 +331,8 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     analysis = Analysis(source=name, log=log, quality=quality, journey_map=jm, settings=settings,
                         measures=measures, variants=variants, dfg=dfg, model=model, conformance=conformance,
                         clusterer=clusterer, kpis=kpis, cx_map=cx, pain_points=pp,
-                        end_activities=end_activities(log), drawings=drawings, notes=notes, timings=timings)
+                        end_activities=end_activities(log), drawings=drawings, filters=accounts, notes=notes,
+                        timings=timings)
     if out_dir is not None:
         begin("report", str(out_dir))
         from journeymining.report.analysis import write_analysis_report

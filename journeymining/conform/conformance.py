@@ -449,14 +449,14 @@ def _diagnose(trace, info):
     # are the customer getting in touch again
     judged = [i for i, a in enumerate(trace) if not (a in info.contacts and i > 0)]
     seen = Counter()
-    last_work_resolved = False
+    resolved = False   # the last state-setting step was a resolution or the goal
     for i in judged:
         a = trace[i]
-        closure_only = a in info.closure and a not in info.resolution
-        if not closure_only:
-            if last_work_resolved:
+        is_res, is_goal = a in info.resolution, a in info.goal
+        if not (a in info.closure and not is_res and not is_goal):   # closure-only steps set nothing
+            if resolved and (is_res or not is_goal):
                 seen = Counter()   # a reopen starts a new cycle: resolving and closing again is no rework
-            last_work_resolved = a in info.resolution
+            resolved = is_res or is_goal
         seen[a] += 1
         if a not in info.known:
             prev = next((b for b in reversed(trace[:i]) if b in info.known), None)

@@ -15,10 +15,12 @@ goal reached
 resolution / resolved
     The case has a resolution event (default: a goal event) not followed by a reopen.
 reopen
-    A step other than a closure step after a resolution, counted once per return to work: a step
-    is a reopen when the last non-closure step before it is a resolution ("resolved twice" counts,
-    the resolution's own repetition is the customer coming back). ITIL 4 incident management
-    ("reopened incidents"); ServiceNow's ``reopen_count``. Updates-shape logs: only status events
+    A step other than a closure step after a resolution, counted once per return to work: a work
+    or resolution step is a reopen when the last step before it that sets the case's state was a
+    resolution or the goal (closure-only steps such as a survey set nothing; the goal never
+    reopens). So work after "Resolved" or after "Closed" reopens the case, and "resolved twice"
+    counts (the repetition means the customer came back). ITIL 4 incident management ("reopened
+    incidents"); ServiceNow's ``reopen_count``. Updates-shape logs: only status events
     (``event_kind == "status"``) are steps, so a priority or team change after "Resolved" is not a
     reopen.
 outcome
@@ -116,8 +118,8 @@ DEFINITIONS = dict([
        "a resolution event (default: a goal event) not followed by a reopen",
        "ITIL 4 incident resolution", ["resolution"]),
     _d("reopens", "reopens",
-       "returns to work after a resolution: a step other than a closure step whose last preceding "
-       "non-closure step is a resolution (status events only in update-snapshot logs)",
+       "returns to work after a resolution: a work or resolution step whose last state-setting step was a "
+       "resolution or the goal (closure-only steps set nothing; status events only in update-snapshot logs)",
        "ITIL 4 reopened incidents; ServiceNow reopen_count", ["resolution"]),
     _d("contacts", "customer contacts",
        "events by which the customer gets in touch (map touchpoints with contact: true, or a contact "
@@ -398,11 +400,12 @@ contact AS (
         lag(contact_ch) OVER (PARTITION BY c ORDER BY seq) AS prev_ch
     FROM w WHERE explicit_contact OR ticket_first
 ),
--- reopen: a non-closure step whose last non-closure step before it is a resolution
+-- reopen: a resolution or work step whose last state-setting step (resolution R, goal G or work
+-- W; closure-only steps set nothing) was a resolution or the goal
 work AS (
-    SELECT seq, is_res,
-        lag(is_res) OVER (PARTITION BY c ORDER BY seq) AS prev_res
-    FROM w WHERE step AND NOT (is_closure AND NOT is_res)
+    SELECT seq, cls, lag(cls) OVER (PARTITION BY c ORDER BY seq) AS prev_cls
+    FROM (SELECT seq, c, CASE WHEN is_res THEN 'R' WHEN is_goal THEN 'G' ELSE 'W' END AS cls
+          FROM w WHERE step AND NOT (is_closure AND NOT is_res AND NOT is_goal))
 ),
 -- handoffs on the team sequence: consecutive events that have a team
 tp_marks AS (
@@ -453,7 +456,7 @@ SELECT w.seq, w.row, w.c AS "case", w.pos, w.ts, w.step, w.timer, w.stage_contex
     coalesce(contact.repeat_contact, false) AS repeat_contact,
     coalesce(contact.prev_ch IS NOT NULL AND contact.contact_ch IS NOT NULL
              AND contact.prev_ch <> contact.contact_ch, false) AS channel_switch,
-    coalesce(work.prev_res, false) AS reopen,
+    coalesce(work.cls IN ('R', 'W') AND work.prev_cls IN ('R', 'G'), false) AS reopen,
     pong.seq IS NOT NULL AS handoff, pong.from_team, pong.to_team,
     pong.planned AS handoff_planned, coalesce(pong.ping_pong, false) AS ping_pong,
     coalesce(agents.prev_res IS NOT NULL AND agents.prev_res <> agents.res, false) AS handover

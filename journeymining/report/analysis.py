@@ -126,6 +126,8 @@ def write_analysis_report(analysis, out_dir, *, title=None):
     if not a.settings.goal:
         text.append("No goal was given, so goal-based figures are n/a. The most common last activities "
                     "are listed below: pass one as --goal (or goal: in a journey map).")
+    if a.filters:
+        text.append("Filters applied before the analysis: " + "; ".join(a.filters) + ".")
     if a.notes:
         text.append("Notes: " + " ".join(a.notes))
     tables = {}
@@ -224,6 +226,10 @@ def write_analysis_report(analysis, out_dir, *, title=None):
     out = Path(out_dir)
     page = write_report(out, sections, title=title or "Customer journey report",
                         subtitle=f"{a.source} · {a.n_cases:,} journeys")
+    if a.model is not None:
+        from journeymining.viz import write_bpmn
+
+        write_bpmn(a.model, out / "model.bpmn")  # the discovered model for BPMN modellers
     _close(figures)
     summary = {
         "source": a.source, "cases": a.n_cases, "events": int(len(log)), "variants": int(len(a.variants)),
@@ -231,6 +237,7 @@ def write_analysis_report(analysis, out_dir, *, title=None):
         "headline": {c["key"]: {"label": c["label"], "value": c["value"], "text": c["text"],
                                 "definition": c["definition"], "source": c["source"],
                                 "n/a because": c["n/a because"]} for c in cards},
+        "filters": list(a.filters),
         "notes": list(a.notes),
     }
     if a.conformance is not None:
