@@ -116,7 +116,9 @@ def _settings(args, jm):
 
     return JourneySettings.from_map(jm, goal=names(getattr(args, "goal", None)),
                                     resolution=names(getattr(args, "resolution", None)),
-                                    contacts=names(getattr(args, "contacts", None)))
+                                    contacts=names(getattr(args, "contacts", None)),
+                                    repeat_window=getattr(args, "repeat_window", "7d"),
+                                    open_window=getattr(args, "open_window", None))
 
 
 def cmd_compare(args):
@@ -237,6 +239,7 @@ def cmd_analyze(args):
 
     result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out, goal=names(args.goal),
                      resolution=names(args.resolution), contacts=names(args.contacts),
+                     repeat_window=args.repeat_window, open_window=args.open_window,
                      alignments=not args.no_alignments, time_budget=args.time_budget, filters=args.filter,
                      overwrite=args.overwrite)
     for c in __import__("journeymining.report.analysis", fromlist=["headline"]).headline(result):
@@ -287,6 +290,11 @@ def _setting_options(p):
     p.add_argument("--resolution", help="comma-separated resolution activities (default: the map's, else the goal)")
     p.add_argument("--contacts", help="comma-separated customer-contact activities (default: the map's "
                                       "touchpoints with contact: true)")
+    p.add_argument("--repeat-window", default="7d",
+                   help="a customer's new case within this time after a case ended is a recontact (default 7d)")
+    p.add_argument("--open-window", default=None,
+                   help="a case silent for at most this long before the log's end is still open (default: the "
+                        "95th percentile of the gaps between consecutive events)")
 
 
 def build_parser():

@@ -313,3 +313,12 @@ def test_bad_settings_are_refused():
         JourneySettings.from_map(MAP, repeat_window="soon")
     with pytest.raises(EventLogError, match="names no activity"):
         JourneySettings.from_map(goal=[])
+
+
+def test_docs_definitions_md_is_generated_from_the_module():
+    from pathlib import Path
+
+    from journeymining.measure.definitions import definitions_reference
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "DEFINITIONS.md"
+    assert doc.read_text(encoding="utf-8") == definitions_reference() + "\n"

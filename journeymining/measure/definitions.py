@@ -85,7 +85,8 @@ from journeymining.core.eventlog import check_log
 from journeymining.core.errors import EventLogError
 from journeymining.measure.settings import JourneySettings
 
-__all__ = ["Definition", "DEFINITIONS", "CaseMeasures", "case_measures", "definition_text"]
+__all__ = ["Definition", "DEFINITIONS", "CaseMeasures", "case_measures", "definition_text",
+           "definitions_reference"]
 
 _HOUR_NS = 3_600_000_000_000
 
@@ -160,6 +161,25 @@ DEFINITIONS = dict([
        "waits before automatic steps are timer time; open cases accrue time to the log end)",
        "sojourn time in process mining", ["stages"]),
 ])
+
+
+def definitions_reference():
+    """The definitions as Markdown (``docs/DEFINITIONS.md`` is generated from it; a test checks it)."""
+    lines = ["# Journey definitions", "",
+             "Generated from `journeymining.measure.definitions` "
+             "(`python -c \"from journeymining.measure.definitions import definitions_reference as r; "
+             "print(r())\" > docs/DEFINITIONS.md`); do not edit by hand.", "",
+             "Every figure of KPIs, conformance, cluster profiles, the CX map, the pain points and the "
+             "report comes from these definitions, computed once per case. A measure the log or the "
+             "settings cannot support is n/a with the reason (`CaseMeasures.na`), never a guessed 0 % or 100 %.",
+             "", "| measure | label | definition | source | needs |", "| --- | --- | --- | --- | --- |"]
+    for key, d in DEFINITIONS.items():
+        lines.append(f"| `{key}` | {d.label} | {d.text} | {d.source} | {', '.join(d.needs) or '-'} |")
+    lines += ["", "## In words", ""]
+    doc = __doc__ or ""
+    body = doc.split("The definitions (the same words as the report):", 1)[-1].strip("\n")
+    lines += [body, ""]
+    return "\n".join(lines)
 
 
 def definition_text(key):
