@@ -25,10 +25,10 @@ setup: $(STAMP) graphviz
 demo: setup
 	$(BIN)/journeymining analyze data/samples/generated/tickets_events.csv \
 		--mapping data/samples/mappings/generated_events.yaml \
-		--map data/samples/intended_journey.yaml --out $(DEMO_OUT)/generated
+		--map data/samples/intended_journey.yaml --out $(DEMO_OUT)/generated --overwrite
 	$(BIN)/journeymining analyze data/samples/helpdesk.csv.gz \
 		--mapping data/samples/mappings/helpdesk.yaml \
-		--map data/samples/helpdesk_intended_journey.yaml --out $(DEMO_OUT)/helpdesk
+		--map data/samples/helpdesk_intended_journey.yaml --out $(DEMO_OUT)/helpdesk --overwrite
 	@echo "journeymining demo: open $(DEMO_OUT)/generated/index.html and $(DEMO_OUT)/helpdesk/index.html"
 
 # Unit tests, doctests and every notebook under nbval, in one pytest run.

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _mapping(journey_map, path):
-    from journeymining.journeymap.model import JourneyMap
+    from journeymining import JourneyMap
 
     jm = JourneyMap.from_dict(journey_map)
     touchpoints = {r.activity: {"stage": r.stage, "actor": r.actor}
@@ -48,7 +48,7 @@ def _mapping(journey_map, path):
 
 def prepare(n, folder, seed=0):
     """Generate ``n`` tickets and write events.parquet, mapping.json and map.json to ``folder``."""
-    from journeymining.synth.generator import generate_tickets
+    from journeymining import generate_tickets
 
     gen = generate_tickets(n, random_state=seed, shapes=("events",))
     folder.mkdir(parents=True, exist_ok=True)
@@ -59,7 +59,7 @@ def prepare(n, folder, seed=0):
 
 
 def _child_analyze(folder, out, alignments=True):
-    from journeymining.pipeline import analyze
+    from journeymining import analyze
 
     mapping = json.loads((folder / "mapping.json").read_text())
     jm = json.loads((folder / "map.json").read_text())

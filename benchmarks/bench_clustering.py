@@ -19,8 +19,8 @@ os.environ.setdefault("JOURNEYMINING_PROGRESS", "0")
 
 
 def _pm4py_run(n_tickets, k, queue):
-    from journeymining.cluster.clustering import pm4py_cluster_labels
-    from journeymining.synth.generator import generate_tickets
+    from journeymining import pm4py_cluster_labels
+    from journeymining import generate_tickets
 
     log = generate_tickets(n_tickets, random_state=1, shapes=("log",)).log
     t = time.perf_counter()
@@ -39,8 +39,8 @@ def main(argv=None):
 
     from sklearn.metrics import adjusted_rand_score
 
-    from journeymining.cluster.clustering import VariantClusterer
-    from journeymining.synth.generator import generate_tickets
+    from journeymining import VariantClusterer
+    from journeymining import generate_tickets
 
     t = time.perf_counter()
     gen = generate_tickets(args.tickets, random_state=args.seed, shapes=("log",))

@@ -32,9 +32,9 @@ PM4PY_MAX = 100_000
 
 
 def run(n, seed=7, pm4py_too=True, alignments=True):
-    from journeymining.conform.conformance import compare_to_map
-    from journeymining.synth.generator import generate_tickets
-    from journeymining.journeymap.model import JourneyMap
+    from journeymining import compare_to_map
+    from journeymining import generate_tickets
+    from journeymining import JourneyMap
 
     t = time.perf_counter()
     g = generate_tickets(n, random_state=seed, shapes=["log"])

@@ -35,8 +35,8 @@ def _peak_gb():
 def run_ours(export, mapping):
     import pandas as pd
 
-    from journeymining.discover.discovery import discover_dfg, variant_table
-    from journeymining.io.tickets import tickets_to_event_log
+    from journeymining import discover_dfg, variant_table
+    from journeymining import tickets_to_event_log
 
     raw = pd.read_parquet(export)
     t0 = time.perf_counter()
@@ -55,7 +55,7 @@ def run_pm4py(export, mapping):
     import pandas as pd
     import pm4py
 
-    from journeymining.io.mapping import load_mapping
+    from journeymining import load_mapping
 
     m = load_mapping(mapping)
     raw = pd.read_parquet(export)
@@ -94,7 +94,7 @@ def main():
         print(json.dumps(result))
         return
 
-    from journeymining.synth.generator import generate_tickets
+    from journeymining import generate_tickets
 
     mapping = ROOT / "data" / "samples" / "mappings" / "generated_events.yaml"
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
