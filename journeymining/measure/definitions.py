@@ -325,31 +325,37 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     stage, csat, cust = _opt(log, stage_key), _opt(log, csat_key), _opt(log, customer_key)
     ticket = _opt(log, ticket_key)
 
-    def text(col):
-        if col is None:
-            return pd.array([None] * n, dtype="string")
-        return log[col].astype("string").to_numpy()
+    def codes(*columns, extra=()):
+        """One integer coding (-1 = missing) of some columns plus extra values; the labels."""
+        parts = [log[c].astype("string") if c is not None else pd.Series(pd.NA, index=log.index, dtype="string")
+                 for c in columns]
+        values = pd.concat(parts + [pd.Series(list(extra), dtype="string")], ignore_index=True)
+        code, uniq = pd.factorize(values, sort=False)
+        out = [code[i * n:(i + 1) * n][order].astype(np.int64) for i in range(len(columns))]
+        return out, code[len(columns) * n:].astype(np.int64), np.asarray(uniq, dtype=object)
 
+    labels = [str(a) for a in act_labels]
+    (team,), tp_team, team_labels = codes(group, extra=[s.touchpoint_teams.get(x) for x in labels])
+    (chan_c,), tp_ch, chan_labels = codes(chan, extra=[s.touchpoint_channels.get(x) for x in labels])
+    (res_c, cust_c), _, people = codes(res, cust)
+    (stage_c,), _, stage_labels = codes(stage)
+    if ticket:
+        (ticket_c,), _, _ = codes(ticket)
+    else:
+        ticket_c = ccode[order].astype(np.int64)
     ev = pd.DataFrame({
         "seq": np.arange(n, dtype=np.int64),
         "row": order.astype(np.int64),
         "c": ccode[order].astype(np.int64),
         "a": acode[order].astype(np.int64),
         "ts": ts_ns[order],
-        "team": pd.array(text(group), dtype="string")[order],
-        "res": pd.array(text(res), dtype="string")[order],
-        "ch": pd.array(text(chan), dtype="string")[order],
-        "stage": pd.array(text(stage), dtype="string")[order],
+        "team": team, "res": res_c, "ch": chan_c, "stage": stage_c, "cust": cust_c, "ticket": ticket_c,
         "csat": (pd.to_numeric(log[csat], errors="coerce").to_numpy(dtype="float64")[order]
                  if csat else np.full(n, np.nan)),
-        "cust": pd.array(text(cust), dtype="string")[order],
-        "ticket": (pd.array(text(ticket), dtype="string")[order] if ticket
-                   else pd.array(np.asarray(case_labels, dtype=object).astype(str)[ccode[order]], dtype="string")),
         "step": (~(log[kind_key].astype("string").fillna("") == "change").to_numpy(dtype=bool))[order]
         if kind_key in log.columns else np.ones(n, dtype=bool),
         "contact_col": _bool_col(log[contact_key])[order] if contact_key in log.columns else np.zeros(n, bool),
     })
-    labels = [str(a) for a in act_labels]
     goal, resolution = set(s.goal or ()), set(s.resolution or ())
     closure, contacts = set(s.closure) | goal, set(s.contacts or ())
     automatic, tps = set(s.automatic), set(s.touchpoints)
@@ -361,13 +367,16 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
         "is_contact": [x in contacts for x in labels],
         "is_auto": [x in automatic for x in labels],
         "is_tp": [x in tps for x in labels],
-        "tp_ch": pd.array([s.touchpoint_channels.get(x) for x in labels], dtype="string"),
-        "tp_team": pd.array([s.touchpoint_teams.get(x) for x in labels], dtype="string"),
-        "act": pd.array(labels, dtype="string"),
+        "tp_ch": tp_ch, "tp_team": tp_team,
     })
-    hops = pd.DataFrame(sorted(s.team_hops or ()), columns=["x", "y"], dtype="string")
-    rets = pd.DataFrame(sorted(s.team_returns), columns=["x", "y", "z"], dtype="string")
-    non_agents = pd.DataFrame({"r": pd.array([x.lower() for x in s.non_agents], dtype="string")})
+    index = {x: i for i, x in enumerate(labels)}
+    hops = pd.DataFrame([(index[x], index[y]) for x, y in sorted(s.team_hops or ()) if x in index and y in index],
+                        columns=["x", "y"], dtype=np.int64)
+    rets = pd.DataFrame([(index[x], index[y], index[z]) for x, y, z in sorted(s.team_returns)
+                         if x in index and y in index and z in index], columns=["x", "y", "z"], dtype=np.int64)
+    lowered = {x.lower() for x in s.non_agents}
+    non_agents = pd.DataFrame({"r": np.array([i for i, p in enumerate(people) if str(p).lower() in lowered],
+                                             dtype=np.int64)})
 
     log_end = int(ts_ns.max())
     contacts_known = bool(contacts) or contact_key in log.columns
@@ -386,10 +395,15 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
             window = pd.Timedelta(0)
         con.register("marks", marks)
         per_case = con.execute(_CASE_SQL).df()
-        sla = _sla(con, s, per_case, log_end, window)
+        sla = _sla(con, s, per_case, log_end, window, index)
         stage_long = con.execute(_STAGE_SQL).df()
     finally:
         con.close()
+    marks = _label(marks, act=labels, stage=stage_labels, stage_context=stage_labels, contact_channel=chan_labels,
+                   prev_contact_channel=chan_labels, from_team=team_labels, to_team=team_labels, res=people,
+                   cust=people)
+    per_case["customer"] = _categorical(per_case["customer"].fillna(-1).to_numpy(dtype=np.int64), people)
+    stage_long["stage"] = _categorical(stage_long["stage"].to_numpy(dtype=np.int64), stage_labels)
     return _assemble(log, s, case_labels, marks, per_case, sla, stage_long, window, log_end,
                      contacts_known, dict(group=group, res=res, chan=chan, stage=stage, csat=csat, cust=cust),
                      (case_id_key, activity_key, timestamp_key))
@@ -397,13 +411,16 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
 
 # Per event, in case order. Each CTE is one definition of the module docstring.
 _EVENT_SQL = """
-WITH e AS (
-    SELECT ev.*, acts.is_goal, acts.is_res, acts.is_closure, acts.is_auto, acts.is_tp, acts.tp_team,
-           acts.act, (acts.is_contact OR ev.contact_col) AND ev.step AS explicit_contact,
-           coalesce(ev.ch, acts.tp_ch) AS contact_ch
+WITH e AS MATERIALIZED (
+    SELECT ev.seq, ev.row, ev.c, ev.a, ev.ts, ev.csat, ev.step, ev.ticket,
+           NULLIF(ev.team, -1) AS team, NULLIF(ev.res, -1) AS res, NULLIF(ev.cust, -1) AS cust,
+           NULLIF(ev.stage, -1) AS stage,
+           acts.is_goal, acts.is_res, acts.is_closure, acts.is_auto, acts.is_tp, NULLIF(acts.tp_team, -1) AS tp_team,
+           (acts.is_contact OR ev.contact_col) AND ev.step AS explicit_contact,
+           coalesce(NULLIF(ev.ch, -1), NULLIF(acts.tp_ch, -1)) AS contact_ch
     FROM ev JOIN acts USING (a)
 ),
-w AS (
+w AS MATERIALIZED (
     SELECT *,
         ts - lag(ts) OVER (PARTITION BY c ORDER BY seq) AS wait_ns,
         coalesce(is_auto, false) AS timer,
@@ -428,8 +445,8 @@ work AS (
           FROM w WHERE step AND NOT (is_closure AND NOT is_res AND NOT is_goal))
 ),
 -- handoffs on the team sequence: consecutive events that have a team
-tp_marks AS (
-    SELECT seq, c, team, act, tp_team,
+tp_marks AS MATERIALIZED (
+    SELECT seq, c, team, a, tp_team,
         lag(team) OVER (PARTITION BY c ORDER BY seq) AS prev_team,
         last_value(CASE WHEN is_tp THEN seq END IGNORE NULLS) OVER (PARTITION BY c ORDER BY seq
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS x_seq,
@@ -438,14 +455,13 @@ tp_marks AS (
     FROM w WHERE team IS NOT NULL
 ),
 change AS (
-    SELECT t.seq, t.c, t.prev_team AS from_team, t.team AS to_team, t.x_seq, t.y_seq,
-        x.act AS x_act, y.act AS y_act,
+    SELECT t.seq, t.c, t.prev_team AS from_team, t.team AS to_team, x.a AS x_act, y.a AS y_act,
         (x.team = x.tp_team AND x.team = t.prev_team AND y.team = y.tp_team AND y.team = t.team
          AND hops.x IS NOT NULL) AS planned
     FROM tp_marks t
     LEFT JOIN tp_marks x ON x.seq = t.x_seq
     LEFT JOIN tp_marks y ON y.seq = t.y_seq
-    LEFT JOIN hops ON hops.x = x.act AND hops.y = y.act
+    LEFT JOIN hops ON hops.x = x.a AND hops.y = y.a
     WHERE t.prev_team IS NOT NULL AND t.team <> t.prev_team
 ),
 rounds AS (
@@ -465,14 +481,14 @@ pong AS (
 -- handover of work: consecutive events done by agents with different agents
 agents AS (
     SELECT seq, res, lag(res) OVER (PARTITION BY c ORDER BY seq) AS prev_res
-    FROM w WHERE res IS NOT NULL AND lower(res) NOT IN (SELECT r FROM nonagents)
+    FROM w WHERE res IS NOT NULL AND res NOT IN (SELECT r FROM nonagents)
         AND (cust IS NULL OR res <> cust)
 )
 SELECT w.seq, w.row, w.c AS "case", w.pos, w.ts, w.step, w.timer, w.stage_context, w.stage,
     w.wait_ns, w.csat, w.is_goal AND w.step AS goal_event, w.is_res AND w.step AS res_event,
     w.ticket, w.cust, w.res, w.is_auto,
     contact.seq IS NOT NULL AS contact, contact.contact_ch AS contact_channel,
-    contact.prev_ch AS prev_contact_channel, w.act,
+    contact.prev_ch AS prev_contact_channel, w.a AS act,
     coalesce(contact.repeat_contact, false) AS repeat_contact,
     coalesce(contact.prev_ch IS NOT NULL AND contact.contact_ch IS NOT NULL
              AND contact.prev_ch <> contact.contact_ch, false) AS channel_switch,
@@ -523,7 +539,22 @@ ORDER BY "case", min(ts)
 """
 
 
-def _sla(con, s, per_case, log_end, window):
+def _label(frame, **labels):
+    """Integer code columns (NaN = missing) as categoricals of their labels (no per-row strings)."""
+    for col, names in labels.items():
+        codes = frame[col].to_numpy(dtype="float64")
+        frame[col] = _categorical(np.where(np.isnan(codes), -1, codes).astype(np.int64), names)
+    return frame
+
+
+def _categorical(codes, names):
+    names = pd.Index([str(x) for x in names], dtype=object)
+    if names.has_duplicates:   # the same text coded twice (mixed types): label through the text
+        return pd.Categorical(np.where(codes >= 0, names.to_numpy()[np.maximum(codes, 0)], None))
+    return pd.Categorical.from_codes(codes, categories=names)
+
+
+def _sla(con, s, per_case, log_end, window, index):
     """One row per (case, rule) the case entered; the reading of the module docstring."""
     rows = []
     open_case = None
@@ -533,16 +564,18 @@ def _sla(con, s, per_case, log_end, window):
             q = """
             WITH f AS (
                 SELECT m."case", min(m.ts) AS t0 FROM marks m JOIN ev USING (seq) JOIN acts USING (a)
-                WHERE acts.act = $1 AND m.step GROUP BY m."case"),
+                WHERE acts.a = $1 AND m.step GROUP BY m."case"),
             t AS (
                 SELECT f."case", f.t0, min(m.ts) AS t1, arg_min(m.row, m.ts) AS end_row
                 FROM f JOIN marks m ON m."case" = f."case" JOIN ev USING (seq) JOIN acts USING (a)
-                WHERE acts.act = $2 AND m.step AND m.ts >= f.t0 GROUP BY f."case", f.t0),
+                WHERE acts.a = $2 AND m.step AND m.ts >= f.t0 GROUP BY f."case", f.t0),
             last AS (SELECT "case", max(ts) AS case_end, arg_max(row, seq) AS last_row FROM marks GROUP BY "case")
             SELECT f."case", f.t0, t.t1, coalesce(t.end_row, last.last_row) AS row, last.case_end
             FROM f LEFT JOIN t USING ("case") JOIN last USING ("case") ORDER BY f."case"
             """
-            got = con.execute(q, [rule["from"], rule["to"]]).df()
+            if rule["from"] not in index:
+                continue
+            got = con.execute(q, [index[rule["from"]], index.get(rule["to"], -1)]).df()
             if got.empty:
                 continue
             if open_case is None:
