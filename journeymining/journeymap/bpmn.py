@@ -31,8 +31,14 @@ class JourneyBPMN:
         activities that can end the process. BPMN carries no channel, actor or team: add them in
         YAML if needed (``to_dict()`` gives the structure to edit).
 
+        The file is first parsed with DTDs and entities forbidden by the parser itself
+        (:func:`journeymining.io.parse_xml_safely`), so pm4py's own XML reader never sees a
+        document that declares a DOCTYPE or entities.
+
         Raises
         ------
+        InputFileError
+            When the file does not exist, is not well-formed XML, or declares a DOCTYPE / entities.
         JourneyMapError
             When the BPMN cannot be read or is not block-structured.
         """
@@ -40,9 +46,12 @@ class JourneyBPMN:
 
         import pm4py
 
+        from journeymining.io import parse_xml_safely
+
         p = Path(path)
         if not p.is_file():
             raise InputFileError(f"BPMN file {str(p)!r} does not exist. Check the path.")
+        parse_xml_safely(p)  # raises InputFileError on a DOCTYPE or entities, before pm4py reads it
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
