@@ -116,7 +116,7 @@ PERSONAS = {
 
 #: Who performs a touchpoint: the customer, a bot, or an agent of the event's team.
 CUSTOMER_STEPS = {"Search FAQ", "Read article", "Start chat", "Send e-mail", "Call hotline",
-                   "Confirm solution", "Answer survey"}
+                  "Confirm solution", "Answer survey"}
 BOT_STEPS = {"Suggest article", "Send auto-reply"}
 SURVEY = "Answer survey"
 ESCALATION = "Escalate to L2"
@@ -126,7 +126,7 @@ RESOLUTION = set(JOURNEY_MAP["resolution"])
 UNPLANNED_ACTIVITIES = ("Add internal note", "Request supervisor approval", "Update contact details",
                         "Merge duplicate ticket", "Check warranty")
 
-# ServiceNow-style status of each activity (the ``state`` column of the ``updates`` shape)
+#: ServiceNow-style status of each activity (the ``state`` column of the ``updates`` shape).
 STATUS = {
     "Search FAQ": "FAQ searched", "Start chat": "Chat started", "Send e-mail": "E-mail received",
     "Send auto-reply": "Auto-reply sent", "Call hotline": "Call received",
