@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from journeymining.synth.generator import generate_tickets, write_generated
+from journeymining.synth import generate_tickets, write_generated
 
 SEED = 2024
 N_TICKETS = 2000

@@ -16,7 +16,8 @@ import pytest
 
 from journeymining.core import columns as C
 from journeymining.core.errors import JourneyMiningError
-from journeymining.synth.generator import KINDS, PERSONAS, _observed_kinds, generate_tickets
+from journeymining.synth import KINDS, PERSONAS, generate_tickets
+from journeymining.synth.observe import observed_kinds as template_kinds
 from journeymining.journeymap.model import JourneyMap
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,61 +173,61 @@ def test_template_kinds_on_hand_written_paths():
     chat = [("Start chat", "L1", "chat", 0, 0), ("Log ticket", "L1", "chat", 60, 240),
             ("Check account", "L1", "chat", 120, 600), ("Solve in chat", "L1", "chat", 120, 900),
             ("Confirm solution", "L1", "chat", 60, 900), ("Close ticket", "L1", "chat", 60, 3600)]
-    assert _observed_kinds(chat) == (set(), set())
+    assert template_kinds(chat) == (set(), set())
     swapped = chat[:2] + [("Solve in chat",) + chat[2][1:], ("Check account",) + chat[3][1:]] + chat[4:]
     # Check account after the resolution is also a return to work (a reopen, never planted)
-    assert _observed_kinds(swapped) == ({"out_of_order", "reopen"},) * 2
+    assert template_kinds(swapped) == ({"out_of_order", "reopen"},) * 2
     closing = chat[:4] + [("Close ticket",) + chat[4][1:], ("Confirm solution",) + chat[5][1:]]
-    assert _observed_kinds(closing) == ({"out_of_order"},) * 2
-    assert _observed_kinds(chat[:2] + chat[3:]) == ({"skipped_touchpoint"},) * 2
-    assert _observed_kinds(chat[:3])[0] == {"drop_off"}
+    assert template_kinds(closing) == ({"out_of_order"},) * 2
+    assert template_kinds(chat[:2] + chat[3:]) == ({"skipped_touchpoint"},) * 2
+    assert template_kinds(chat[:3])[0] == {"drop_off"}
     # Billing does Check account: L1 -> Billing and Billing -> L1, neither planned
     handoff = chat[:2] + [("Check account", "Billing", "chat", 120, 600)] + chat[3:]
-    assert _observed_kinds(handoff)[0] == {"unplanned_handoff"}
+    assert template_kinds(handoff)[0] == {"unplanned_handoff"}
     # the customer calls after starting the chat: a re-contact on another channel, nothing else
     switched = chat[:2] + [("Call hotline", "L1", "phone", 60, 600)] + chat[2:]
-    assert _observed_kinds(switched) == ({"channel_switch"},) * 2
+    assert template_kinds(switched) == ({"channel_switch"},) * 2
     # ... on the same channel it is only a repeat contact (not rework)
     again = chat[:2] + [("Start chat", "L1", "chat", 60, 600)] + chat[2:]
-    assert _observed_kinds(again) == (set(), set())
+    assert template_kinds(again) == (set(), set())
     # a channel attribute that changes on a step that is not a contact is no channel switch
     relabelled = chat[:4] + [s[:2] + ("phone",) + s[3:] for s in chat[4:]]
-    assert _observed_kinds(relabelled) == (set(), set())
-    assert _observed_kinds(chat[:3] + [chat[2]] + chat[3:])[0] == {"rework"}
+    assert template_kinds(relabelled) == (set(), set())
+    assert template_kinds(chat[:3] + [chat[2]] + chat[3:])[0] == {"rework"}
     unplanned = chat[:2] + [("Check warranty", "L1", "chat", 60, 60)] + chat[2:]
-    assert _observed_kinds(unplanned)[0] == {"unplanned_step"}
+    assert template_kinds(unplanned)[0] == {"unplanned_step"}
     # an unplanned step after the resolution is a return to work (reopen)
     after = chat[:4] + [("Check warranty", "L1", "chat", 60, 60)] + chat[4:]
-    assert _observed_kinds(after)[0] == {"unplanned_step", "reopen"}
+    assert template_kinds(after)[0] == {"unplanned_step", "reopen"}
     # Start chat -> Solve in chat within 1h: gaps of at least 30 min + 20 min + 15 min break it for sure
     slow = chat[:1] + [("Log ticket", "L1", "chat", 1800, 1800), ("Check account", "L1", "chat", 1200, 1200),
                        ("Solve in chat", "L1", "chat", 900, 900)] + chat[4:]
-    assert _observed_kinds(slow) == ({"sla_breach"}, {"sla_breach"})
+    assert template_kinds(slow) == ({"sla_breach"}, {"sla_breach"})
     # ... while 10-23 min + 20 min + 20 min (50 to 63 min) may or may not: ambiguous, never planted
     maybe = chat[:1] + [("Log ticket", "L1", "chat", 600, 1400), ("Check account", "L1", "chat", 1200, 1200),
                         ("Solve in chat", "L1", "chat", 1200, 1200)] + chat[4:]
-    assert _observed_kinds(maybe) == (set(), {"sla_breach"})
+    assert template_kinds(maybe) == (set(), {"sla_breach"})
     phone = [("Call hotline", "L1", "phone", 0, 0), ("Log ticket", "L1", "phone", 60, 300),
              ("Schedule call-back", "L1", "phone", 60, 600), ("Research issue", "L1", "phone", 1800, 21600),
              ("Call back customer", "L1", "phone", 600, 14400), ("Confirm solution", "L1", "phone", 60, 1800),
              ("Close ticket", "L1", "phone", 60, 3600)]
-    assert _observed_kinds(phone) == (set(), set())
+    assert template_kinds(phone) == (set(), set())
     # a chat started without a "Solve in chat" after it: the 1h rule runs to the case end (12 min
     # to 5.5 h here), so it may or may not be breached
     chatted = phone[:4] + [("Start chat", "L1", "chat", 60, 600)] + phone[4:]
-    assert _observed_kinds(chatted) == ({"channel_switch"}, {"channel_switch", "sla_breach"})
+    assert template_kinds(chatted) == ({"channel_switch"}, {"channel_switch", "sla_breach"})
     email = [("Send e-mail", "L1", "e-mail", 0, 0), ("Log ticket", "L1", "e-mail", 600, 600),
              ("Escalate to L2", "L1", "e-mail", 600, 600), ("Investigate at L2", "L2", "e-mail", 3600, 3600),
              ("Resolve at L2", "L2", "e-mail", 1800, 1800), ("Send solution e-mail", "L1", "e-mail", 600, 600),
              ("Confirm solution", "L1", "e-mail", 1800, 1800), ("Close ticket", "L1", "e-mail", 300, 300)]
-    assert _observed_kinds(email) == (set(), set())       # L1 -> L2 -> L1 is the planned escalation
+    assert template_kinds(email) == (set(), set())       # L1 -> L2 -> L1 is the planned escalation
     # a team change across an unplanned step is judged on the touchpoints around it: still planned
     noted = email[:3] + [("Check warranty", "L2", "e-mail", 60, 60)] + email[3:]
-    assert _observed_kinds(noted)[0] == {"unplanned_step"}
+    assert template_kinds(noted)[0] == {"unplanned_step"}
     # stage Resolve within 2d: the wait after "Send solution e-mail" (the last Resolve step) until
     # "Confirm solution" is time in Resolve, although no Resolve event comes after it
     waited = email[:6] + [("Confirm solution", "L1", "e-mail", 2 * 86400, 2 * 86400)] + email[7:]
-    assert _observed_kinds(waited) == ({"sla_breach"},) * 2
+    assert template_kinds(waited) == ({"sla_breach"},) * 2
 
 
 # --------------------------------------------------------------------------- personas

@@ -133,6 +133,16 @@ def test_not_a_mapping_and_files(tmp_path):
         JourneyMap.from_bpmn(junk)
 
 
+
+@pytest.mark.parametrize("load", [JourneyMap.from_bpmn, JourneyMap.from_file], ids=["from_bpmn", "from_file"])
+def test_bpmn_with_entities_refused_by_the_parser(load):
+    """A BPMN file declaring an internal entity is refused before pm4py can expand it."""
+    path = Path(__file__).parent / "data" / "bad" / "entity.bpmn"
+    with pytest.raises(InputFileError, match="entity.bpmn declares a DOCTYPE or XML entities") as info:
+        load(path)
+    assert "ENTITY-TEXT-MUST-NOT-APPEAR" not in str(info.value)
+    assert "ENTITY-TEXT-MUST-NOT-APPEAR" not in repr(info.value.__cause__)
+
 def test_process_tree_and_petri_net():
     jm = JourneyMap.from_yaml(MAP)
     assert str(jm.to_process_tree()) == (

@@ -3,8 +3,9 @@
 from journeymining.synth.generator import (  # noqa: F401
     generate_tickets,
     GeneratedTickets,
-    JOURNEY_MAP,
-    PERSONAS,
-    KINDS,
     SHAPES,
 )
+from journeymining.synth.journey import JOURNEY_MAP, PERSONAS  # noqa: F401
+from journeymining.synth.plant import KINDS  # noqa: F401
+from journeymining.synth.observe import observed_kinds  # noqa: F401
+from journeymining.synth.write import write_generated, ticket_mappings  # noqa: F401
