@@ -250,7 +250,7 @@ def cmd_analyze(args):
 
 def cmd_generate(args):
     """Write seeded synthetic tickets (three export shapes, ground truth, intended map, mappings)."""
-    from journeymining.synth.generator import generate_tickets, write_generated
+    from journeymining.synth import generate_tickets, write_generated
 
     gen = generate_tickets(args.tickets, random_state=args.seed, deviation_rate=args.deviation_rate)
     note = (f"# Written by 'journeymining generate --tickets {args.tickets} --seed {args.seed} "

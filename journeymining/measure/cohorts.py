@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from journeymining.core.docs import fill_docstrings
 from journeymining.core import columns as C
 from journeymining.core.errors import EventLogError
 from journeymining.core.eventlog import HOUR_NS as _HOUR_NS
@@ -535,7 +536,7 @@ def compare_cohorts(log_a, log_b, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
                             confidence_level=float(confidence_level), notes=notes)
 
 
-compare_cohorts.__doc__ = compare_cohorts.__doc__.replace("{keys}", C.KEYS_DOC)
+fill_docstrings(compare_cohorts)
 
 
 from journeymining.measure.drift import detect_drift  # noqa: E402  (drift uses the helpers above)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from journeymining.core.docs import fill_docstrings
 from journeymining.core import columns as C
 from journeymining.measure.cohorts import _variants_and_edges
 from journeymining.core.errors import EventLogError
@@ -276,5 +277,5 @@ def detect_drift(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
     return out
 
 
-detect_drift.__doc__ = detect_drift.__doc__.replace("{keys}", C.KEYS_DOC).replace("{{", "{").replace("}}", "}")
-open_cases.__doc__ = open_cases.__doc__.replace("{keys}", C.KEYS_DOC)
+fill_docstrings(detect_drift, unescape_braces=True)
+fill_docstrings(open_cases)

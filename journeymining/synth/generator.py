@@ -552,14 +552,3 @@ def _check_params(n_tickets, deviation_rate, customers, start, days, repeat_rate
         if (w < 0).any() or w.sum() <= 0:
             bad("persona_weights", persona_weights, "give non-negative shares with a positive sum")
     return n, float(deviation_rate), n_cust, int(ts.value // 10**9), int(days) * 86400, shapes, w / w.sum()
-
-
-
-def __getattr__(name):
-    # Transitional: journeymining/cli.py still imports write_generated from this module. Once it
-    # imports from journeymining.synth, this hook goes.
-    if name in ("write_generated", "ticket_mappings"):
-        from journeymining.synth import write
-
-        return getattr(write, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
