@@ -20,6 +20,7 @@ import pandas as pd
 
 from journeymining.core import columns as C
 from journeymining.core.progress import step
+from journeymining.core.columns import CHANGED_FIELD, EVENT_KIND
 from journeymining.core.errors import MappingError
 from journeymining.io.mapping import PLACEHOLDER, Mapping, _suggest, load_mapping, template_fields
 from journeymining.io.pseudonymize import load_key, pseudonymize
@@ -27,10 +28,6 @@ from journeymining.io.quality import Ledger, QualityReport
 from journeymining.io.readers import read_table
 
 _MIN_YEAR, _MAX_YEAR = 1980, 2100
-#: updates shape: "status" (first snapshot, status-column changes) or "change" (other tracked changes)
-EVENT_KIND = "event_kind"
-#: updates shape: the tracked column whose change made the event ("(first)" for the first snapshot)
-CHANGED_FIELD = "changed_field"
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 
 
