@@ -22,7 +22,9 @@ from journeymining.core import columns as C
 from journeymining.core.progress import step
 from journeymining.core.columns import CHANGED_FIELD, EVENT_KIND
 from journeymining.core.errors import MappingError
-from journeymining.io.mapping import PLACEHOLDER, Mapping, _suggest, load_mapping, template_fields
+from journeymining.io.mapping import Mapping, load_mapping
+from journeymining.io.mapping_schema import suggest
+from journeymining.io.templates import fill_template, template_fields
 from journeymining.io.pseudonymize import load_key, pseudonymize
 from journeymining.io.quality import Ledger, QualityReport
 from journeymining.io.readers import read_table
@@ -181,7 +183,7 @@ def _check_columns(raw, m, name):
     present = [str(c) for c in raw.columns]
     missing = [(key, col) for key, col in m.input_columns() if col not in raw.columns]
     if missing:
-        listed = "; ".join(f"{col!r} (at '{key}'){_suggest(col, present)}" for key, col in missing)
+        listed = "; ".join(f"{col!r} (at '{key}'){suggest(col, present)}" for key, col in missing)
         raise MappingError(
             f"The mapping {m.origin} names {len(missing)} column(s) that {name} does not have: {listed} "
             f"Columns present: {present}. Fix the mapping or the export."
@@ -602,32 +604,6 @@ def _flag_out_of_order(codes, ts_ns, rows, ledger, column):
 # ---------------------------------------------------------------------------------------------
 # shape: updates (audit snapshots)
 
-def _template(template, snap, *, new=None, old=None, column=None):
-    """Fill a template for whole columns at once.
-
-    ``{new}``, ``{old}`` and ``{column}`` are the tracked column's values and name (tracked changes
-    only); ``{<input column>}`` is that column's value in the same snapshot (``snap["__c_<column>"]``);
-    ``{{`` and ``}}`` are literal braces. Missing values read ``(empty)``.
-    """
-    out = pd.Series("", index=snap.index, dtype="str")
-    pos = 0
-    for found in PLACEHOLDER.finditer(template):
-        if found.start() > pos:
-            out = out + template[pos:found.start()]
-        pos = found.end()
-        token, name = found.group(0), found.group(1)
-        if name is None:
-            out = out + token[0]
-        elif name == "column" and column is not None:
-            out = out + column
-        else:
-            values = new if name == "new" and new is not None else old if name == "old" and old is not None \
-                else snap["__c_" + name]
-            out = out + values.astype("str").fillna("(empty)").to_numpy()
-    if pos < len(template):
-        out = out + template[pos:]
-    return out
-
 
 def _status_columns(m):
     """The tracked columns whose changes are status changes (``event_kind`` "status").
@@ -673,7 +649,7 @@ def _from_updates(raw, m, ledger):
 
     pieces = []
     created = snap[first].copy()
-    created[C.ACTIVITY] = _template(m.first_activity, created).to_numpy()
+    created[C.ACTIVITY] = fill_template(m.first_activity, created).to_numpy()
     created[EVENT_KIND] = "status"
     created[CHANGED_FIELD] = "(first)"
     created["__order"] = -1
@@ -685,7 +661,7 @@ def _from_updates(raw, m, ledger):
         if not changed.any():
             continue
         ev = snap[changed].copy()
-        ev[C.ACTIVITY] = _template(t.activity, ev, new=cur[changed], old=prev[changed], column=t.column).to_numpy()
+        ev[C.ACTIVITY] = fill_template(t.activity, ev, new=cur[changed], old=prev[changed], column=t.column).to_numpy()
         ev[EVENT_KIND] = "status" if t.column in status else "change"
         ev[CHANGED_FIELD] = t.column
         ev["__order"] = i
