@@ -17,6 +17,8 @@ CSAT = "csat"                #: satisfaction answer on survey events (1-5), NaN 
 CUSTOMER = "case:customer"   #: the customer the case belongs to
 TICKET = "ticket"            #: the source ticket of an event (useful when cases are customers)
 SOURCE_ROW = "source_row"    #: 0-based row of the input that produced the event
+EVENT_KIND = "event_kind"    #: updates shape: "status" (first snapshot, status changes) or "change"
+CHANGED_FIELD = "changed_field"  #: updates shape: the tracked column that changed ("(first)" first)
 
 FRONTSTAGE = "frontstage"
 BACKSTAGE = "backstage"
