@@ -526,7 +526,8 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             lab = edit_distance_matrix(var.variants, med).argmin(axis=1)
         else:
             X = self.encoder_.transform(log, var)
-            ref = self.cluster_centers_ if hasattr(self, "cluster_centers_") else self.variant_features_[self.medoids_]
+            ref = (self.cluster_centers_ if hasattr(self, "cluster_centers_")
+                   else self.variant_features_[self.medoids_])
             lab = euclidean_distances(X, ref).argmin(axis=1)
         return pd.Series(np.asarray(lab, int)[var.case_variant],
                          index=pd.Index(var.cases, name=self.case_id_key), name="cluster")
