@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from journeymining.core import columns as columns  # noqa: F401
 from journeymining.pipeline import Analysis, analyze  # noqa: F401
-from journeymining.cluster.clustering import (  # noqa: F401
+from journeymining.cluster import (  # noqa: F401
     ClusteringError,
     VariantClusterer,
     edit_distance_matrix,

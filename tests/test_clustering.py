@@ -12,8 +12,6 @@ from journeymining.core import columns as C
 from journeymining.cluster.clustering import (
     ClusteringError,
     VariantClusterer,
-    _weighted_average_linkage,
-    _cut,
     edit_distance_matrix,
     plot_cluster_maps,
     plot_cluster_sizes,
@@ -23,6 +21,7 @@ from journeymining.cluster.clustering import (
     score_clusters,
     weighted_silhouette,
 )
+from journeymining.cluster.linkage import cut_tree, weighted_average_linkage
 from journeymining.core.errors import EventLogError
 
 T0 = pd.Timestamp("2024-03-01 08:00", tz="UTC")
@@ -93,11 +92,11 @@ def test_weighted_average_linkage_by_hand():
     D = np.abs(x[:, None] - x[None, :])
     # AB-C distance = (wA*3 + wB*2) / (wA + wB); C-D = 2.5
     # wA=1, wB=10 -> 23/11 = 2.09 < 2.5: C joins AB, D alone
-    m = _weighted_average_linkage(D, np.array([1, 10, 1, 1]))
-    assert adjusted_rand_score(_cut(m, 4, 2), [0, 0, 0, 1]) == 1.0
+    m = weighted_average_linkage(D, np.array([1, 10, 1, 1]))
+    assert adjusted_rand_score(cut_tree(m, 4, 2), [0, 0, 0, 1]) == 1.0
     # wA=10, wB=1 -> 32/11 = 2.91 > 2.5: C joins D
-    m = _weighted_average_linkage(D, np.array([10, 1, 1, 1]))
-    assert adjusted_rand_score(_cut(m, 4, 2), [0, 0, 1, 1]) == 1.0
+    m = weighted_average_linkage(D, np.array([10, 1, 1, 1]))
+    assert adjusted_rand_score(cut_tree(m, 4, 2), [0, 0, 1, 1]) == 1.0
     # last merge: mean over the 11 x 2 case pairs of {A x10, B} x {C, D}
     last = (10 * 3 + 10 * 5.5 + 1 * 2 + 1 * 4.5) / 22
     assert [d for _, _, d in m] == pytest.approx([1.0, 2.5, last])
@@ -114,7 +113,7 @@ def test_weighted_linkage_equals_average_linkage_on_cases(seed):
     expanded = np.repeat(points, weights, axis=0)
     ref = fcluster(linkage(pdist(expanded), "average"), 3, "maxclust")
     D = np.sqrt(((points[:, None] - points[None]) ** 2).sum(-1))
-    ours = np.repeat(_cut(_weighted_average_linkage(D, weights), 7, 3), weights)
+    ours = np.repeat(cut_tree(weighted_average_linkage(D, weights), 7, 3), weights)
     assert adjusted_rand_score(ref, ours) == 1.0
 
 
@@ -149,11 +148,11 @@ def test_binary_profiles_ignore_repetitions():
     model = VariantClusterer(random_state=0).fit(log)
     assert model.criterion_["k"].tolist() == [2]
     assert model.n_clusters_ == 2
-    assert model._X.max() == 1.0
+    assert model.variant_features_.max() == 1.0
     fixed = VariantClusterer(n_clusters=3, random_state=0).fit(log)
     assert adjusted_rand_score(THREE_TRUTH, fixed.labels_.loc[list(THREE_KINDS)]) == 1.0
     counts = VariantClusterer(binary=False, n_clusters=2, random_state=0).fit(log)
-    assert counts._X.max() == 2.0
+    assert counts.variant_features_.max() == 2.0
 
 
 def test_criterion_counts_each_distinct_point_once():
@@ -315,13 +314,13 @@ def test_score_clusters_by_hand():
 
 
 def test_score_clusters_held_out_cases():
-    from journeymining.cluster.clustering import _held_out
+    from journeymining.cluster.scoring import held_out
 
     # stratified split: round(0.3 n) test cases per cluster, at least 1 and at most n - 1
     lab = np.array([0] * 1 + [1] * 2 + [2] * 10)
-    test = _held_out(lab, 0.3, random_state=5)
+    test = held_out(lab, 0.3, random_state=5)
     assert [int(test[lab == c].sum()) for c in (0, 1, 2)] == [0, 1, 3]
-    assert (test == _held_out(lab, 0.3, random_state=5)).all()
+    assert (test == held_out(lab, 0.3, random_state=5)).all()
     # cluster 1 = {xyz, xzy}: one case trains (a sequence model), the other is held out; whichever
     # it is, its order is not the training order, so held-out fitness is below 1 while in-sample
     # fitness is 1
@@ -489,12 +488,12 @@ def test_case_silhouette_equals_sklearn_on_expanded_cases():
 
 
 def test_weighted_ari_equals_sklearn_on_expanded_cases():
-    from journeymining.cluster.clustering import _weighted_ari
+    from journeymining.cluster.selection import weighted_ari
 
     rng = np.random.default_rng(0)
     for _ in range(5):
         a, b, w = rng.integers(0, 3, 9), rng.integers(0, 4, 9), rng.integers(1, 6, 9)
-        assert _weighted_ari(a, b, w) == pytest.approx(adjusted_rand_score(np.repeat(a, w), np.repeat(b, w)))
+        assert weighted_ari(a, b, w) == pytest.approx(adjusted_rand_score(np.repeat(a, w), np.repeat(b, w)))
 
 
 # an independent generator of journeys (not journeymining.synth.generator): planted types share
