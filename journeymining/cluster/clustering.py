@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from journeymining.core import columns as C
-from journeymining.discover import discovery
+from journeymining import discover as discovery
 from journeymining.core.eventlog import check_log
 from journeymining.core.progress import progress, step
 from journeymining.core.errors import JourneyMiningError, preview

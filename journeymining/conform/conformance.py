@@ -559,9 +559,9 @@ class _Events:
     """
 
     def __init__(self, log, case_id_key, activity_key, timestamp_key, columns):
-        from journeymining.discover.discovery import _prepare
+        from journeymining.core.eventlog import code_log
 
-        self.s = s = _prepare(log, case_id_key, activity_key, timestamp_key, "compare_to_map")
+        self.s = s = code_log(log, case_id_key, activity_key, timestamp_key, "compare_to_map")
         self.n_cases = len(s.starts)
         self.n = n = len(s.acodes)
         self.acodes = s.acodes
@@ -797,7 +797,7 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     JourneyMapError
         If ``journey_map`` is not a valid map.
     """
-    from journeymining.discover.discovery import _variant_frame, _variant_ids
+    from journeymining.discover import variant_frame as _variant_frame, variant_ids as _variant_ids
     from journeymining.measure import case_measures
     from journeymining.measure import JourneySettings
 
