@@ -1,6 +1,6 @@
 """Benchmark: generated tickets against the intended map, alignments included.
 
-Times ``journeymining.conform.conformance.compare_to_map`` (alignments once per variant in a process pool,
+Times ``journeymining.conform.compare_to_map`` (alignments once per variant in a process pool,
 token replay, precision, generalisation, simplicity and every deviation table) on generated
 tickets of each size. At 100,000 tickets (or fewer) it also times pm4py's
 ``conformance_diagnostics_alignments`` and ``fitness_alignments`` on the same log and the same

@@ -22,9 +22,9 @@ from journeymining.cluster import (  # noqa: F401
     weighted_silhouette,
 )
 from journeymining.measure.cohorts import CohortComparison, compare_cohorts, detect_drift  # noqa: F401
-from journeymining.conform.conformance import Conformance, compare_to_map  # noqa: F401
+from journeymining.conform import Conformance, compare_to_map  # noqa: F401
 from journeymining.measure.cx_map import cx_map_table, plot_cx_map  # noqa: F401
-from journeymining.discover.discovery import (  # noqa: F401
+from journeymining.discover import (  # noqa: F401
     JourneyModel,
     case_variants,
     discover_bpmn,

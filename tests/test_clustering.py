@@ -1,4 +1,4 @@
-"""Tests of journeymining.cluster.clustering: hand-computed tiny logs, the sklearn contract, error paths,
+"""Tests of journeymining.cluster: hand-computed tiny logs, the sklearn contract, error paths,
 and recovery of planted personas on generated logs (compared with adjusted Rand, never raw ids)."""
 
 import numpy as np
@@ -9,7 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
 from journeymining.core import columns as C
-from journeymining.cluster.clustering import (
+from journeymining.cluster import (
     ClusteringError,
     VariantClusterer,
     edit_distance_matrix,
@@ -471,7 +471,7 @@ def test_recovers_planted_personas(seed, encoding, method):
 def test_case_silhouette_equals_sklearn_on_expanded_cases():
     from sklearn.metrics import silhouette_score
 
-    from journeymining.cluster.clustering import case_silhouette
+    from journeymining.cluster import case_silhouette
 
     rng = np.random.default_rng(3)
     for _ in range(5):

@@ -1,4 +1,4 @@
-"""Tests of journeymining.conform.conformance.
+"""Tests of journeymining.conform.
 
 The tiny log below is written out by hand against tests/data/map_support.yaml; the expected
 deviations of every case are listed next to it.
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymining.conform.conformance import KINDS, compare_to_map
+from journeymining.conform import KINDS, compare_to_map
 from journeymining.core.errors import EventLogError, JourneyMapError
 from journeymining.journeymap.model import JourneyMap
 
@@ -355,7 +355,7 @@ def _reference(log, jm):
     computed case by case with plain Python loops (the per-variant code must give the same)."""
     from collections import Counter
 
-    from journeymining.conform.conformance import _diagnose, _MapInfo
+    from journeymining.conform.diagnosis import MapInfo as _MapInfo, diagnose as _diagnose
 
     info = _MapInfo(jm)
     zero = pd.Timedelta(0)
@@ -409,8 +409,8 @@ def test_per_variant_equals_per_case_reference(jm, seed):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_dfg_from_variants_equals_discover_dfg(jm, seed):
-    from journeymining.conform.conformance import _dfg_diff
-    from journeymining.discover.discovery import discover_dfg
+    from journeymining.conform.result import dfg_diff_table as _dfg_diff
+    from journeymining.discover import discover_dfg
 
     log = _random_log(seed, n_cases=60)
     res = compare_to_map(log, jm, alignments=False)

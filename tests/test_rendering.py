@@ -6,7 +6,7 @@ import tempfile
 import pandas as pd
 import pytest
 
-from journeymining.discover.discovery import (
+from journeymining.discover import (
     JourneyModel,
     discover_bpmn,
     discover_dfg,

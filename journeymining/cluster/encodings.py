@@ -20,7 +20,7 @@ import pandas as pd
 
 from journeymining.cluster.errors import ClusteringError
 from journeymining.core import columns as C
-from journeymining.discover import discovery
+from journeymining import discover as discovery
 
 __all__ = ["ENCODINGS", "BLOCKS", "START", "END", "VariantEncoder"]
 

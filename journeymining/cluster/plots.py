@@ -22,7 +22,7 @@ from journeymining.cluster.estimator import VariantClusterer  # noqa: F401  (the
 from journeymining.cluster.variants import aligned_labels, variants_of
 from journeymining.core import columns as C
 from journeymining.core.docs import fill_docstrings
-from journeymining.discover import discovery
+from journeymining import discover as discovery
 
 __all__ = ["plot_cluster_sizes", "plot_k_selection", "plot_cluster_maps", "plot_variant_embedding",
            "new_axes", "shorten", "cluster_colour"]

@@ -48,7 +48,7 @@ def conformance_by_case(log, journey_map, keys):
     try:
         from journeymining.conform import KINDS, compare_to_map
     except ImportError as exc:  # pragma: no cover - conformance is part of the package
-        raise ClusteringError("journey_map= needs journeymining.conform.conformance, which is not "
+        raise ClusteringError("journey_map= needs journeymining.conform, which is not "
                               "available in this installation.") from exc
     return compare_to_map(log, journey_map, **keys), KINDS
 
@@ -71,7 +71,7 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
     journey_map : JourneyMap, optional
         Intended map: adds ``conforming`` (share of cases without any deviation),
         ``deviations_per_case`` and ``top_deviation`` (the deviation kind most cases of the
-        cluster show, with that share) from :func:`journeymining.conform.conformance.compare_to_map`.
+        cluster show, with that share) from :func:`journeymining.conform.compare_to_map`.
 
     Returns
     -------
@@ -96,7 +96,7 @@ def profile_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
     Raises
     ------
     EventLogError
-        As :func:`journeymining.discover.discovery.variant_table`.
+        As :func:`journeymining.discover.variant_table`.
     ClusteringError
         ``labels`` is not a Series or misses cases of the log.
 

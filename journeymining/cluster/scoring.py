@@ -25,7 +25,7 @@ from journeymining.core import columns as C
 from journeymining.core.docs import fill_docstrings
 from journeymining.core.eventlog import check_log
 from journeymining.core.progress import progress
-from journeymining.discover import discovery
+from journeymining import discover as discovery
 
 __all__ = ["score_clusters", "pm4py_cluster_labels", "model_quality", "held_out", "quiet_pm4py",
            "neutral_silhouette", "partition_silhouette"]
@@ -190,7 +190,7 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     The cases are split into a discovery (train) and a held-out (test) part, stratified by
     cluster (``test_size`` of each cluster, at least one case on each side for clusters of two
     or more cases; seeded). For every cluster a model is discovered from its train cases
-    (inductive miner, :func:`journeymining.discover.discovery.discover_journey` with ``noise_threshold``)
+    (inductive miner, :func:`journeymining.discover.discover_journey` with ``noise_threshold``)
     and measured on its held-out cases: token-replay fitness and precision (pm4py), and size
     (Petri-net nodes = places + transitions, and arcs). The whole-log model is discovered from
     all train cases and measured on all held-out cases. Clustering helps when the per-cluster
@@ -238,7 +238,7 @@ def score_clusters(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     Raises
     ------
     EventLogError
-        As :func:`journeymining.discover.discovery.variant_table`.
+        As :func:`journeymining.discover.variant_table`.
     ClusteringError
         ``labels`` is not a Series or misses cases of the log; ``test_size`` not in [0, 1).
 

@@ -4,7 +4,7 @@ The unit of work of :mod:`journeymining.cluster` is the **path variant** (the se
 activities of a case), weighted by how many cases follow it, so the cost grows with the number of
 distinct variants, not with cases. :func:`variants_of` reduces a log to its variant table and the
 variant of every case (one vectorised pass over the events, from
-:mod:`journeymining.discover.discovery`); :func:`aligned_labels` reads case labels given as a
+:mod:`journeymining.discover`); :func:`aligned_labels` reads case labels given as a
 Series in the order of those cases, and :func:`path_text` writes a variant as a path.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 from journeymining.cluster.errors import ClusteringError
 from journeymining.core.errors import preview
 from journeymining.core.eventlog import check_log
-from journeymining.discover import discovery
+from journeymining import discover as discovery
 
 __all__ = ["ARROW", "Variants", "variants_of", "path_text", "aligned_labels"]
 
@@ -36,9 +36,9 @@ class Variants:
 
 
 def variants_of(log, *, case_id_key, activity_key, timestamp_key, verb):
-    """Variant table and per-case variant ids, from :mod:`journeymining.discover.discovery`.
+    """Variant table and per-case variant ids, from :mod:`journeymining.discover`.
 
-    Variants are numbered as in :func:`journeymining.discover.discovery.variant_table` (most frequent
+    Variants are numbered as in :func:`journeymining.discover.variant_table` (most frequent
     first, ties by the variant text); events of a case are ordered by time, ties in input order.
     """
     keys = dict(case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key)

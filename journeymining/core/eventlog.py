@@ -1,17 +1,23 @@
 """The event log as every verb sees it: checked, sorted and coded once.
 
-:class:`SortedLog` is the shared preparation: one stable sort of the log (cases in order of
-first appearance, events by time, ties in input order), integer codes for cases and activities,
-and per-event helpers. Every verb that walks the events uses it instead of sorting again.
+This is THE event-log core. :func:`code_log` sorts a log once (cases in order of first
+appearance, events by time, ties in input order: a unique order) and turns it into integer codes:
+a :class:`CodedLog` with activity codes, int64 times and case boundaries. Discovery
+(:mod:`journeymining.discover`: variants, directly-follows graph, models) and conformance
+(:mod:`journeymining.conform`) work on it and never sort again; :func:`event_order` gives the
+same permutation for attaching other columns. :class:`SortedLog` is the same order with the
+per-event helpers the journey measures need (first/last event of a case, gaps, categorical codes).
 """
+
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from journeymining.core import columns as C
-from journeymining.core.errors import EventLogError
+from journeymining.core.errors import EventLogError, preview
 
-__all__ = ["SortedLog", "HOUR_NS", "check_log", "sort_log"]
+__all__ = ["CodedLog", "SortedLog", "HOUR_NS", "check_log", "code_log", "event_order", "sort_log"]
 
 #: Nanoseconds in an hour (durations are int64 nanoseconds in the engine).
 HOUR_NS = 3_600_000_000_000
@@ -201,3 +207,134 @@ def check_log(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key
 def sort_log(log, *, case_id_key=C.CASE, timestamp_key=C.TIMESTAMP):
     """Return a copy of ``log`` sorted by case then time, keeping file order for ties (stable)."""
     return log.sort_values([case_id_key, timestamp_key], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# the coded log: one stable sort, integer codes, case boundaries
+# --------------------------------------------------------------------------------------------
+class CodedLog(NamedTuple):
+    """An event log sorted once and coded as integers (the result of :func:`code_log`).
+
+    Cases are numbered in order of first appearance, events sorted by case then time (ties in
+    input order); the arrays hold one entry per sorted event, or per case.
+    """
+
+    case_labels: Any        # case id of each case (case order = order of first appearance)
+    activity_labels: Any    # activity name of each activity code
+    acodes: np.ndarray      # activity code of each event, events sorted by case then time
+    times: np.ndarray       # int64 time of each sorted event (in ``unit``)
+    unit: str               # numpy datetime unit of ``times`` ("ns", "us", ...)
+    starts: np.ndarray      # index of the first event of each case
+    lengths: np.ndarray     # number of events of each case
+
+
+def _bad_rows(mask, log):
+    """Index labels of the offending rows, for error messages."""
+    return preview(log.index[np.asarray(mask)].tolist())
+
+
+def _sort_order(ccodes, times):
+    """Stable order by (case code, time), or None when the events are already in that order."""
+    same = ccodes[1:] == ccodes[:-1]
+    if bool(np.all(ccodes[1:] >= ccodes[:-1]) and np.all(times[1:][same] >= times[:-1][same])):
+        return None
+    # stable order by (case, time): rank events by time (ties by position), then sort the
+    # unique keys case * n + rank -- two argsorts, much faster than lexsort on two keys
+    n = len(ccodes)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(times, kind="stable")] = np.arange(n, dtype=np.int64)
+    return np.argsort(ccodes * n + rank)
+
+
+def event_order(log, case_id_key=C.CASE, timestamp_key=C.TIMESTAMP):
+    """The permutation that :func:`code_log` applies to the rows of ``log`` (None: already sorted).
+
+    Cases in order of first appearance, events by time, ties in input order: a unique order, so
+    ``log.iloc[event_order(log)]`` lists the events in the order of :func:`code_log`'s arrays.
+    """
+    ccodes = pd.factorize(log[case_id_key], sort=False)[0].astype(np.int64, copy=False)
+    times = log[timestamp_key].values.view("int64")
+    return _sort_order(ccodes, times)
+
+
+def code_log(log, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP,
+             verb="this function"):
+    """Check ``log``, sort it once and code it as integers.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        Event log, one row per event (not modified; need not be sorted).
+    case_id_key, activity_key, timestamp_key : str
+        The key columns.
+    verb : str
+        Name of the calling verb, for error messages.
+
+    Returns
+    -------
+    CodedLog
+        Events sorted by case (order of first appearance) then time, ties in input order; the
+        sort is skipped when the log is already in that order.
+
+    Raises
+    ------
+    EventLogError
+        If ``log`` is not a DataFrame, misses a key column, is empty, has missing case ids,
+        activities or timestamps, or its timestamp column does not hold datetimes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({
+    ...     "case:concept:name": ["b", "a", "b"],
+    ...     "concept:name": ["Close", "Open", "Open"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01"], utc=True),
+    ... })
+    >>> coded = code_log(log)
+    >>> coded.case_labels.tolist(), coded.starts.tolist(), coded.lengths.tolist()
+    (['b', 'a'], [0, 2], [2, 1])
+    >>> coded.activity_labels[coded.acodes].tolist()
+    ['Open', 'Close', 'Open']
+    """
+    check_log(log, case_id_key=case_id_key, activity_key=activity_key,
+              timestamp_key=timestamp_key, verb=verb)
+    if len(log) == 0:
+        raise EventLogError(
+            f"{verb}: the event log is empty (0 rows). Check the filters applied before, or the "
+            "conversion with journeymining.tickets_to_event_log(...)."
+        )
+    ccodes, case_labels = pd.factorize(log[case_id_key], sort=False)
+    if (ccodes < 0).any():
+        raise EventLogError(
+            f"{verb}: column {case_id_key!r} has {int((ccodes < 0).sum())} missing case ids "
+            f"(rows {_bad_rows(ccodes < 0, log)}). Drop or fill those rows first."
+        )
+    acodes, activity_labels = pd.factorize(log[activity_key], sort=False)
+    if (acodes < 0).any():
+        raise EventLogError(
+            f"{verb}: column {activity_key!r} has {int((acodes < 0).sum())} missing activities "
+            f"(rows {_bad_rows(acodes < 0, log)}). Drop or fill those rows first."
+        )
+    stamps = log[timestamp_key]
+    nat = stamps.isna().to_numpy()
+    if nat.any():
+        raise EventLogError(
+            f"{verb}: column {timestamp_key!r} has {int(nat.sum())} missing timestamps "
+            f"(rows {_bad_rows(nat, log)}). Drop or fill those rows first."
+        )
+    values = stamps.values  # numpy datetime64, UTC for timezone-aware columns
+    unit = np.datetime_data(values.dtype)[0]
+    times = values.view("int64")
+    ccodes = ccodes.astype(np.int64, copy=False)
+    acodes = acodes.astype(np.int64, copy=False)
+
+    # Sort by case (order of first appearance) then time, stably; skip the sort when the log is
+    # already in the contract order (the usual case).
+    order = _sort_order(ccodes, times)
+    if order is not None:
+        ccodes, acodes, times = ccodes[order], acodes[order], times[order]
+    n = len(ccodes)
+    starts = np.flatnonzero(np.concatenate(([True], ccodes[1:] != ccodes[:-1])))
+    lengths = np.diff(np.append(starts, n))
+    return CodedLog(np.asarray(case_labels, dtype=object), np.asarray(activity_labels, dtype=object),
+                    acodes, times, unit, starts, lengths)

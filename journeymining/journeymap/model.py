@@ -3,7 +3,7 @@
 A :class:`JourneyMap` is what the organisation *intends* a customer journey to look like. It is
 written in YAML (see ``docs/ARCHITECTURE.md``), built from a dict, or imported from a BPMN 2.0 file,
 and converts to pm4py's process tree, Petri net and BPMN so that actual journeys can be compared with
-it (:func:`journeymining.conform.conformance.compare_to_map`).
+it (:func:`journeymining.conform.compare_to_map`).
 
 Examples
 --------

@@ -154,7 +154,7 @@ def write_analysis_report(analysis, out_dir, *, title=None):
     sections.append(ReportSection("Journey model", "How journeys actually flow, discovered from the events.",
                                   figures=figs, tables={"directly-follows edges": dfg}))
     if a.conformance is not None:
-        from journeymining.conform.conformance import KIND_DEFINITIONS, KIND_LABELS
+        from journeymining.conform import KIND_DEFINITIONS, KIND_LABELS
 
         conf = a.conformance
         s = conf.summary()
