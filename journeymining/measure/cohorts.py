@@ -203,7 +203,7 @@ def _variant_mix_test(counts_a, counts_b):
             "pooled_variants": pooled}
 
 
-def _variants_and_edges(p):
+def variants_and_edges(p):
     """Per case: variant text; per (case, edge) pairs deduplicated."""
     acts = pd.Series(p.activity)
     variants = acts.groupby(p.codes, sort=True).agg(ARROW.join).to_numpy(dtype=object)
@@ -516,8 +516,8 @@ def compare_cohorts(log_a, log_b, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
             notes.append(f"{missing} case(s) without a customer are units of their own")
     boot = dict(n_resamples=int(n_resamples) if isinstance(n_resamples, (int, np.integer)) else n_resamples,
                 confidence_level=confidence_level, random_state=random_state)
-    va, ea = _variants_and_edges(pa)
-    vb, eb = _variants_and_edges(pb)
+    va, ea = variants_and_edges(pa)
+    vb, eb = variants_and_edges(pb)
     feat = dict(unit=unit, groups=groups, correction=correction, **boot)
     variants = _feature_table(list(zip(range(pa.n_cases), va)), list(zip(range(pb.n_cases), vb)),
                               pa.n_cases, pb.n_cases, ["variant"], alpha, **feat)

@@ -35,7 +35,7 @@ import pandas as pd
 
 from journeymining.core.docs import fill_docstrings
 from journeymining.core import columns as C
-from journeymining.measure.cohorts import _variants_and_edges
+from journeymining.measure.cohorts import variants_and_edges
 from journeymining.core.errors import EventLogError
 from journeymining.core.eventlog import HOUR_NS as _HOUR_NS
 from journeymining.core.eventlog import SortedLog as _Prepared
@@ -224,7 +224,7 @@ def detect_drift(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
     rng = random_generator(random_state)
     is_open, window, how = _still_open(log, dict(case_id_key=case_id_key, activity_key=activity_key,
                                                  timestamp_key=timestamp_key), goal, open_window)
-    variants, edges = _variants_and_edges(p)
+    variants, edges = variants_and_edges(p)
     start = pd.DatetimeIndex(p.start.view("datetime64[ns]"))
     period = start.to_period(_PERIODS[freq]).astype(str).to_numpy(dtype=object)
     v_codes, _ = pd.factorize(pd.Series(variants, dtype=object))

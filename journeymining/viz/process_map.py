@@ -384,7 +384,7 @@ def process_map_data(log, *, activities=1.0, paths=1.0, case_id_key=C.CASE,
 # --------------------------------------------------------------------------------------------
 # drawing
 # --------------------------------------------------------------------------------------------
-def _label(text):
+def graphviz_label(text):
     """Text made safe as a graphviz label: never HTML-like, backslashes and quotes literal."""
     import graphviz
 
@@ -586,7 +586,7 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
     g.attr(rankdir=rankdir, fontname=FONT, fontsize="16", bgcolor="white", nodesep="0.35",
            ranksep="0.45", pad="0.2", newrank="true")
     if title:
-        g.attr(label=_label(title), labelloc="t", labeljust="l")
+        g.attr(label=graphviz_label(title), labelloc="t", labeljust="l")
     g.attr("node", shape="box", style="rounded,filled", fontname=FONT, fontsize="12",
            color="#6b7b8c", penwidth="1", margin="0.15,0.06")
     g.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.7", fontcolor="#333333")
@@ -596,10 +596,10 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
     fill = _quantile_bucket(shown["frequency"], len(_NODE_FILL))
     for (name, freq), bucket in zip(zip(shown["activity"], shown["frequency"]), fill):
         colour = _NODE_FILL[bucket]
-        g.node(ids[name], label=_label(f"{name}\n{_count(freq)}"), fillcolor=colour,
+        g.node(ids[name], label=graphviz_label(f"{name}\n{_count(freq)}"), fillcolor=colour,
                fontcolor="white" if bucket == len(_NODE_FILL) - 1 else "black",
-               tooltip=_label(f"{name}: {_count(freq)} events"))
-    g.node("start", label=_label(f"Start\n{_count(n_cases)}"), shape="ellipse",
+               tooltip=graphviz_label(f"{name}: {_count(freq)} events"))
+    g.node("start", label=graphviz_label(f"Start\n{_count(n_cases)}"), shape="ellipse",
            style="filled", fillcolor="#e5f5e0", color="#41ab5d", fontsize="11")
     g.node("end", label="End", shape="ellipse", style="filled", fillcolor="#fee0d2",
            color="#cb181d", fontsize="11")
@@ -636,11 +636,11 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
             # colour by the duration's quantile, faded for rare paths so they stay pale
             alpha = ("55", "77", "99", "bb", "dd", "ff")[freq_bucket[i]]
             attrs.update(color=_EDGE_PERF[perf_bucket[i]] + alpha,
-                         label=_label(format_duration(getattr(row, column))))
+                         label=graphviz_label(format_duration(getattr(row, column))))
             tip += f", {statistic} {format_duration(getattr(row, column))}"
         if getattr(row, "added", False):
             attrs["style"] = "dotted" if inner.iat[i] else attrs.get("style", "solid")
-        attrs["tooltip"] = _label(tip)
+        attrs["tooltip"] = graphviz_label(tip)
         if (row.source, row.target) in back:
             attrs["constraint"] = "false"
         g.edge(ids[row.source], ids[row.target], **attrs)

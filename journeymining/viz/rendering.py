@@ -262,7 +262,7 @@ def _simplify_gateways(nodes, flows):
 def _bpmn_source(bpmn, title, rankdir, simplify=True):
     import graphviz
 
-    from journeymining.viz.process_map import _label
+    from journeymining.viz.process_map import graphviz_label
 
     nodes, flows = _bpmn_graph(bpmn)
     if simplify:
@@ -271,12 +271,12 @@ def _bpmn_source(bpmn, title, rankdir, simplify=True):
     g.attr(rankdir=rankdir or "LR", fontname=FONT, fontsize="16", bgcolor="white",
            nodesep="0.25", ranksep="0.3", pad="0.2")
     if title:
-        g.attr(label=_label(title), labelloc="t", labeljust="l")
+        g.attr(label=graphviz_label(title), labelloc="t", labeljust="l")
     g.attr("node", fontname=FONT, fontsize="12")
     g.attr("edge", arrowsize="0.7", color="#555555")
     for nid, (kind, name) in nodes.items():
         if kind == "task":
-            g.node(nid, label=_label(name), shape="box", style="rounded,filled",
+            g.node(nid, label=graphviz_label(name), shape="box", style="rounded,filled",
                    fillcolor="#fffbe6", color="#8c7a3e", margin="0.12,0.06")
         elif kind == "start":
             g.node(nid, label="", shape="circle", width="0.35", style="filled",
@@ -290,7 +290,7 @@ def _bpmn_source(bpmn, title, rankdir, simplify=True):
                    fixedsize="true", fontsize="14", style="filled", fillcolor="white",
                    color="#555555")
         else:
-            g.node(nid, label=_label(name), shape="circle", fontsize="10")
+            g.node(nid, label=graphviz_label(name), shape="circle", fontsize="10")
     for a, b in flows:
         g.edge(a, b)
     return g.source
