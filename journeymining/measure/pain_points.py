@@ -131,24 +131,19 @@ def _from_log(ctx, min_cases):
     """Rework and reopens straight from the definitions, when there is no conformance result."""
     ev = ctx.m.events
     rows = []
-    pairs = pd.DataFrame({"c": ev["case"].to_numpy(), "a": ev["act"].astype(object).to_numpy()})
+    pairs = pd.DataFrame({"case": ev["case"].to_numpy(), "act": ev["act"].astype(object).to_numpy()})
     again = pairs[pairs.duplicated() & ev["step"].to_numpy(dtype=bool) & ~ev["reopen"].to_numpy(dtype=bool)]
-    for act, g in again.groupby("a", sort=False):
-        codes = g["c"].unique()
-        if len(codes) < min_cases:
-            continue
-        hours, lost = ctx.excess(codes)
-        rows.append(ctx.row("rework", str(act), codes, hours, csat_lost=lost,
-                            evidence=f"repeated {len(g)} extra times"))
+    groups = [("rework", again, lambda act, g: f"repeated {len(g)} extra times")]
     if "reopens" not in ctx.m.na:
-        re = ev[ev["reopen"].to_numpy(dtype=bool)]
-        for act, g in re.groupby("act", sort=False):
+        groups.append(("reopen", ev[ev["reopen"].to_numpy(dtype=bool)],
+                       lambda act, g: f"{len(g)} reopens: {act} after the case was resolved"))
+    for kind, frame, evidence in groups:
+        for act, g in frame.groupby("act", sort=False, observed=True):
             codes = g["case"].unique()
             if len(codes) < min_cases:
                 continue
             hours, lost = ctx.excess(codes)
-            rows.append(ctx.row("reopen", str(act), codes, hours, csat_lost=lost,
-                                evidence=f"{len(g)} reopens: {act} after the case was resolved"))
+            rows.append(ctx.row(kind, str(act), codes, hours, csat_lost=lost, evidence=evidence(act, g)))
     return rows
 
 
