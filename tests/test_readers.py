@@ -189,3 +189,26 @@ def test_duplicate_csv_columns_are_reported(tmp_path):
     with pytest.raises(InputFileError, match="line 1: the key\\(s\\) \\['a'\\] appear twice"):
         (tmp_path / "d.jsonl").write_text('{"a": 1, "a": 2}\n')
         read_table(tmp_path / "d.jsonl")
+
+
+def test_csv_round_trip_keeps_missing_values_missing(tmp_path):
+    """convert --out x.csv then read_event_log: empty cells come back missing, measures unchanged."""
+    import numpy as np
+
+    import journeymining as jm
+
+    log = pd.DataFrame({
+        "case:concept:name": ["a", "a", "a", "b", "b"],
+        "concept:name": ["Chat", "Note", "Call", "Mail", "Close"],
+        "time:timestamp": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 10:00", "2024-01-01 11:00",
+                                          "2024-01-02 09:00", "2024-01-02 10:00"], utc=True),
+        "channel": ["chat", None, "phone", "e-mail", None],
+        "org:group": ["L1", None, "L1", "L2", "L2"]})
+    jm.write_csv(log, tmp_path / "x.csv")
+    back = jm.read_event_log(tmp_path / "x.csv")
+    assert back["channel"].isna().tolist() == [False, True, False, False, True]
+    assert back["org:group"].isna().sum() == 1
+    settings = jm.JourneySettings.from_map(contacts=["Chat", "Call", "Mail"], goal="Close")
+    before = jm.case_measures(log, settings).cases["channel_switches"].to_numpy()
+    after = jm.case_measures(back, settings).cases["channel_switches"].to_numpy()
+    assert np.array_equal(before, after) and before.tolist() == [1.0, 0.0]

@@ -690,5 +690,14 @@ def read_event_log(source, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, times
             frame[col] = pd.to_numeric(frame[col], errors="coerce")
     if C.CSAT in frame and not pd.api.types.is_numeric_dtype(frame[C.CSAT]):
         frame[C.CSAT] = pd.to_numeric(frame[C.CSAT].replace("", None), errors="coerce")
+    if not isinstance(source, pd.DataFrame):
+        # text formats (CSV, JSON lines) read every cell as text: an empty cell is a missing value,
+        # as it was in the log that was written (a round trip keeps missing values missing)
+        for col in frame.columns:
+            if col not in (case_id_key, timestamp_key) and (frame[col].dtype == object
+                                                            or pd.api.types.is_string_dtype(frame[col].dtype)):
+                empty = frame[col].astype("string").fillna("") == ""
+                if empty.any():
+                    frame[col] = frame[col].mask(empty.to_numpy())
     frame[case_id_key] = frame[case_id_key].astype(str)
     return frame.sort_values([case_id_key, timestamp_key], kind="stable").reset_index(drop=True)
