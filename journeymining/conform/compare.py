@@ -341,63 +341,76 @@ def compare_to_map(log, journey_map, *, case_id_key=C.CASE, activity_key=C.ACTIV
     )
 
 
+def _texts(fmt, *columns):
+    """``fmt(*values)`` for every row of the columns, formatting each distinct combination once."""
+    frame = pd.DataFrame({str(i): pd.Series(c, dtype=object).fillna("?").astype(str) for i, c in enumerate(columns)})
+    if frame.empty:
+        return np.zeros(0, dtype=object)
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame), sort=False)
+    texts = np.array([fmt(*u) for u in uniques], dtype=object)
+    return texts[codes]
+
+
 def _definition_rows(m, jm, e_of_m, n_cases):
-    """Deviation rows of the kinds the journey definitions decide, per event of the full log."""
+    """Deviation rows of the kinds the journey definitions decide, per flagged event of the full log."""
     from journeymining.core.durations import format_duration
 
     ev = m.events
     case_e = e_of_m[ev["case"].to_numpy(dtype=np.int64)]
-    act = ev["act"].astype(object).to_numpy()
-    stage_of = {a: jm.stage_of(a) for a in jm.activities}
-    ctx = pd.Series([stage_of.get(a) for a in act], dtype=object)
-    ctx = ctx.groupby(ev["case"].to_numpy()).ffill().fillna(jm.stage_names[0]).to_numpy(dtype=object)
+    act = ev["act"]
+    # stage context from the map: the touchpoint's stage, else the last one seen in the case
+    stage_codes = {s_: i for i, s_ in enumerate(jm.stage_names)}
+    per_act = np.array([stage_codes.get(jm.stage_of(str(a)), -1) for a in act.cat.categories] + [-1], dtype=np.int64)
+    st = per_act[act.cat.codes.to_numpy()]
+    c = ev["case"].to_numpy()
+    first = np.ones(len(c), dtype=bool)
+    first[1:] = c[1:] != c[:-1]
+    case_start = np.maximum.accumulate(np.where(first, np.arange(len(c)), 0))
+    at = np.maximum.accumulate(np.where(st >= 0, np.arange(len(c)), -1))
+    ctx_code = np.where(at >= case_start, st[np.maximum(at, 0)], 0)
+    stage_names = np.array(jm.stage_names, dtype=object)
     pos = ev["pos"].to_numpy(dtype=np.int64)
     lost = np.nan_to_num(ev["wait_h"].to_numpy(dtype="float64") * 3.6e12).astype(np.int64)
     rows = []
 
-    def add(kind, mask, detail):
+    def add(kind, mask, fmt, *names):
         idx = np.flatnonzero(mask)
-        if len(idx):
-            rows.append((case_e[idx], np.full(len(idx), KIND_INDEX[kind], dtype=np.int64), act[idx], ctx[idx],
-                         np.asarray(detail, dtype=object)[idx] if not isinstance(detail, str) else
-                         np.full(len(idx), detail, dtype=object),
-                         pos[idx], np.full(len(idx), "attributes", dtype=object), lost[idx]))
-
-    def col(name):
-        return ev[name].astype(object).where(ev[name].notna(), "?").to_numpy(dtype=object)
+        if not len(idx):
+            return
+        cols = [act.to_numpy(dtype=object)[idx] if n == "act" else ev[n].to_numpy(dtype=object)[idx] for n in names]
+        rows.append((case_e[idx], np.full(len(idx), KIND_INDEX[kind], dtype=np.int64),
+                     act.to_numpy(dtype=object)[idx], stage_names[ctx_code[idx]], _texts(fmt, *cols), pos[idx],
+                     np.full(len(idx), "attributes", dtype=object), lost[idx]))
 
     if "unplanned_handoffs" not in m.na:
         mask = ev["handoff"].to_numpy(dtype=bool) & ~ev["handoff_planned"].fillna(False).to_numpy(dtype=bool)
-        add("unplanned_handoff", mask, [f"{a} → {b} at {x}" for a, b, x in zip(col("from_team"), col("to_team"), act)])
+        add("unplanned_handoff", mask, lambda a, b, x: f"{a} → {b} at {x}", "from_team", "to_team", "act")
     if "ping_pongs" not in m.na:
         add("ping_pong", ev["ping_pong"].to_numpy(dtype=bool),
-            [f"back to {b}, the team it came from ({a} → {b}) at {x}" for a, b, x in
-             zip(col("from_team"), col("to_team"), act)])
+            lambda a, b, x: f"back to {b}, the team it came from ({a} → {b}) at {x}", "from_team", "to_team", "act")
     if "channel_switches" not in m.na:
         add("channel_switch", ev["channel_switch"].to_numpy(dtype=bool),
-            [f"contact on {b} after a contact on {a}, at {x}" for a, b, x in
-             zip(col("prev_contact_channel"), col("contact_channel"), act)])
+            lambda a, b, x: f"contact on {b} after a contact on {a}, at {x}",
+            "prev_contact_channel", "contact_channel", "act")
     if "repeat_contacts" not in m.na:
         mask = ev["repeat_contact"].to_numpy(dtype=bool) & ~ev["channel_switch"].to_numpy(dtype=bool)
-        add("repeat_contact", mask, [f"the customer got in touch again ({x}, {c})" for x, c in
-                                     zip(act, col("contact_channel"))])
+        add("repeat_contact", mask, lambda x, ch: f"the customer got in touch again ({x}, {ch})", "act",
+            "contact_channel")
     if "reopens" not in m.na:
-        add("reopen", ev["reopen"].to_numpy(dtype=bool), [f"{x} after the case was resolved" for x in act])
+        add("reopen", ev["reopen"].to_numpy(dtype=bool), lambda x: f"{x} after the case was resolved", "act")
     if "sla_breaches" not in m.na and len(m.sla):
         b = m.sla[m.sla["breached"].astype(bool)]
         if len(b):
-            row_pos = np.zeros(len(ev), dtype=np.int64)
             order = np.argsort(ev["row"].to_numpy())
             where = order[np.searchsorted(ev["row"].to_numpy()[order], b["row"].to_numpy(dtype=np.int64))]
             took = b["took_h"].to_numpy(dtype="float64")
             within = b["within_h"].to_numpy(dtype="float64")
-            detail = [f"{r} took {format_duration(pd.Timedelta(hours=t))}" + ("" if done else " (not completed)")
-                      for r, t, done in zip(b["rule"], took, b["completed"])]
-            rows.append((case_e[where], np.full(len(b), KIND_INDEX["sla_breach"], dtype=np.int64), act[where],
-                         ctx[where], np.asarray(detail, dtype=object), pos[where],
-                         np.full(len(b), "attributes", dtype=object),
-                         ((took - within) * 3.6e12).astype(np.int64)))
-            del row_pos
+            detail = _texts(lambda r, t, done: f"{r} took {format_duration(pd.Timedelta(hours=float(t)))}"
+                            + ("" if done == "True" else " (not completed)"),
+                            b["rule"].to_numpy(dtype=object), np.round(took, 4), b["completed"].to_numpy())
+            rows.append((case_e[where], np.full(len(b), KIND_INDEX["sla_breach"], dtype=np.int64),
+                         act.to_numpy(dtype=object)[where], stage_names[ctx_code[where]], detail, pos[where],
+                         np.full(len(b), "attributes", dtype=object), ((took - within) * 3.6e12).astype(np.int64)))
     if "outcome" not in m.na:
         dropped = np.flatnonzero(m.cases["outcome"].to_numpy(dtype=object) == "dropped")
         if len(dropped):
@@ -409,7 +422,7 @@ def _definition_rows(m, jm, e_of_m, n_cases):
             goal = " or ".join(jm.goal)
             rows.append((e_of_m[dropped], np.full(len(dropped), KIND_INDEX["drop_off"], dtype=np.int64),
                          tp.astype(object), np.array([jm.stage_of(t) or jm.stage_names[0] for t in tp], dtype=object),
-                         np.array([f"ended after {a} without reaching {goal}" for a in last_act], dtype=object),
+                         _texts(lambda a: f"ended after {a} without reaching {goal}", last_act),
                          last["pos"].reindex(dropped).to_numpy(dtype=np.int64),
                          np.full(len(dropped), "attributes", dtype=object), np.zeros(len(dropped), dtype=np.int64)))
     return rows

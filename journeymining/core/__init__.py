@@ -1,1 +1,1 @@
-"""Pieces every other part of journeymining uses: the embedded engine."""
+"""Pieces every other part of journeymining uses: columns, errors, durations, progress, the event-log core."""

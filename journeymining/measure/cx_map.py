@@ -37,14 +37,19 @@ DEFAULT_TARGET = 4.0
 
 
 def _order(ev, stages, journey_map):
-    present = [s for s in pd.unique(stages.dropna())]
+    codes = stages.cat.codes.to_numpy()
+    names = np.asarray(stages.cat.categories, dtype=object)
+    seen = np.unique(codes[codes >= 0], return_index=True)
+    present = [names[k] for k in seen[0][np.argsort(seen[1])]]          # in order of first appearance
     if journey_map is not None:
         order = list(journey_map.stage_names)
         return order + [s for s in present if s not in order]
     n = ev.groupby("case")["pos"].transform("max").to_numpy(dtype="float64")
     rel = np.where(n > 0, ev["pos"].to_numpy(dtype="float64") / np.maximum(n, 1), 0.0)
-    mean = pd.Series(rel).groupby(stages.to_numpy()).mean()
-    return sorted(present, key=lambda s: (mean.get(s, 1.0), str(s)))
+    ok = codes >= 0
+    mean = pd.Series(rel[ok]).groupby(codes[ok]).mean()
+    position = {names[k]: v for k, v in mean.items()}
+    return sorted(present, key=lambda s: (position.get(s, 1.0), str(s)))
 
 
 def cx_map_table(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP,
@@ -109,8 +114,8 @@ def cx_map_table(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
         log, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,
         journey_map=journey_map, settings=settings)
     ev = m.events
-    stage = ev["stage"].astype(object)
-    context = ev["stage_context"].astype(object)
+    stage = ev["stage"].astype("category")
+    context = ev["stage_context"].astype("category")
     order = _order(ev, stage, journey_map)
     if isinstance(target, dict):
         targets = {x: float(target.get(x, DEFAULT_TARGET)) for x in order}
@@ -124,15 +129,18 @@ def cx_map_table(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
     stage_time = m.stage_times.groupby("stage")["hours"].median()
     rows = []
     case = ev["case"].to_numpy()
-    act = ev["act"].astype(object).to_numpy()
+    act_cat = ev["act"].astype("category")
+    act, act_names = act_cat.cat.codes.to_numpy(), np.asarray(act_cat.cat.categories, dtype=object)
     wait = ev["wait_h"].to_numpy(dtype="float64")
     timer = ev["timer"].to_numpy(dtype=bool)
     handoff = ev["handoff"].to_numpy(dtype=bool)
     csat = ev["csat"].to_numpy(dtype="float64")
-    channel = ev["contact_channel"].astype(object).to_numpy()
+    ch_cat = ev["contact_channel"].astype("category")
+    channel, channel_names = ch_cat.cat.codes.to_numpy(), np.asarray(ch_cat.cat.categories, dtype=object)
+    stage_cat, context_cat = stage.astype("category"), context.astype("category")
     for name in order:
-        sel = (stage == name).to_numpy()
-        in_ctx = (context == name).to_numpy()
+        sel = (stage_cat == name).to_numpy()
+        in_ctx = (context_cat == name).to_numpy()
         if not sel.any():
             rows.append({"stage": name, "cases": 0, "events": 0, "touchpoints": "", "channels": "",
                          "time_in_stage_median_h": np.nan, "wait_median_h": np.nan, "rework_rate": np.nan,
@@ -142,14 +150,15 @@ def cx_map_table(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
         cases = np.unique(case[sel])
         w = wait[sel & ~timer & ~np.isnan(wait)]
         wait_med = float(np.median(w)) if len(w) else np.nan
-        pairs = pd.DataFrame({"c": case[sel], "a": act[sel]})
-        rework = pairs[pairs.duplicated()]["c"].nunique() / len(cases)
+        pair = case[sel].astype(np.int64) * (len(act_names) + 1) + act[sel]
+        uniq_pairs, counts = np.unique(pair, return_counts=True)
+        rework = len(np.unique(uniq_pairs[counts > 1] // (len(act_names) + 1))) / len(cases)
         handoffs = float(handoff[sel].sum() / len(cases))
         answers = csat[in_ctx & ~np.isnan(csat)]
         friction = (min(1.0, (0.0 if np.isnan(wait_med) else wait_med) / scale) + rework + min(1.0, handoffs)) / 3
         csat_mean = float(answers.mean()) if len(answers) else np.nan
         rows.append({"stage": name, "cases": int(len(cases)), "events": int(sel.sum()),
-                     "touchpoints": _top(act[sel]), "channels": _top(channel[sel]),
+                     "touchpoints": _top(act[sel], act_names), "channels": _top(channel[sel], channel_names),
                      "time_in_stage_median_h": float(stage_time.get(name, np.nan)),
                      "wait_median_h": wait_med, "rework_rate": rework, "handoffs_per_case": handoffs,
                      "friction": friction, "csat_mean": csat_mean, "csat_answers": int(len(answers)),
@@ -160,14 +169,16 @@ def cx_map_table(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
     return out
 
 
-def _top(values, limit=4):
-    v = pd.Series(values, dtype=object).dropna()
-    if v.empty:
+def _top(codes, names, limit=4):
+    """The most frequent labels of integer ``codes`` (-1 = missing), most frequent first."""
+    codes = codes[codes >= 0]
+    if not len(codes):
         return ""
-    counts = v.value_counts(sort=True)
-    names = [str(x) for x in counts.index]
-    more = len(names) - limit
-    return ", ".join(names[:limit]) + (f" (+{more})" if more > 0 else "")
+    counts = np.bincount(codes, minlength=len(names))
+    order = np.lexsort((np.arange(len(counts)), -counts))
+    found = [str(names[i]) for i in order if counts[i] > 0]
+    more = len(found) - limit
+    return ", ".join(found[:limit]) + (f" (+{more})" if more > 0 else "")
 
 
 def plot_cx_map(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP,

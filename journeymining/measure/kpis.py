@@ -212,55 +212,60 @@ def _case_groups(m, by, log, case_id_key):
     )
 
 
-def _agg(frame, column, how):
-    v = frame[column]
-    if how == "share":
-        x = pd.to_numeric(v, errors="coerce").astype("float64")
-        return x.mean() if x.notna().any() else np.nan
+def _agg(grouped_frame, column, how, keys):
+    """One KPI per group: the aggregate ``how`` of a measure column over the group's cases."""
+    v = grouped_frame[column]
+    g = grouped_frame["_g"]
     if how in ("open", "dropped"):
-        return (v == how).mean() if v.notna().any() else np.nan
-    x = pd.to_numeric(v, errors="coerce").astype("float64")
-    if not x.notna().any():
-        return np.nan
-    if how == "mean":
-        return x.mean()
-    if how == "median":
-        return x.median()
-    if how == "p90":
-        return x.quantile(0.9)
-    if how == "share_gt0":
-        return (x > 0).astype("float64").where(x.notna()).mean()
-    raise AssertionError(how)
+        x = (v == how).astype("float64").where(v.notna())
+    else:
+        x = pd.to_numeric(v, errors="coerce").astype("float64")
+        if how == "share_gt0":
+            x = (x > 0).astype("float64").where(x.notna())
+    grp = x.groupby(g, sort=False)
+    if how in ("share", "open", "dropped", "share_gt0", "mean"):
+        out = grp.mean()
+    elif how == "median":
+        out = grp.median()
+    elif how == "p90":
+        out = grp.quantile(0.9)
+    else:
+        raise AssertionError(how)
+    return out.reindex(keys)
 
 
 def aggregate(m, *, by=None, log=None, case_id_key=C.CASE):
     """KPIs of a :class:`CaseMeasures` per group (see :func:`journey_kpis`)."""
     groups, name = _case_groups(m, by, log if log is not None else pd.DataFrame(), case_id_key)
     cases = m.cases
-    wait = m.events.loc[~m.events["timer"].astype(bool) & m.events["wait_h"].notna(), ["case", "wait_h"]]
+    labels = list(pd.unique(groups.dropna()))
+    code = pd.Series(pd.Categorical(groups.to_numpy(dtype=object), categories=labels).codes, index=cases.index)
+    keys = np.arange(len(labels))
+    t = cases.assign(_g=code.to_numpy())
+    t = t[t["_g"] >= 0]
+    out = pd.DataFrame({name: labels, "cases": t.groupby("_g").size().reindex(keys).fillna(0).astype("int64").to_numpy()})
+    for kpi, (col, how, _) in KPIS.items():
+        if col == "csat" and how == "answers":
+            n = t.groupby("_g")["csat_answers"].sum().reindex(keys)
+            total = (t["csat"].fillna(0) * t["csat_answers"]).groupby(t["_g"]).sum().reindex(keys)
+            out[kpi] = (total / n).where(n > 0).to_numpy()
+        else:
+            out[kpi] = _agg(t, col, how, keys).to_numpy()
+    ev = m.events
+    wait_ok = ~ev["timer"].to_numpy(dtype=bool) & ev["wait_h"].notna().to_numpy()
+    wg = code.to_numpy()[ev["case"].to_numpy()[wait_ok]]
+    waits = pd.Series(ev["wait_h"].to_numpy()[wait_ok]).groupby(wg)
+    out["wait_median_h"] = waits.median().reindex(keys).to_numpy()
+    out["wait_mean_h"] = waits.mean().reindex(keys).to_numpy()
     stage = m.stage_times
-    code = pd.Series(np.arange(len(cases)), index=cases[case_id_key if case_id_key in cases else C.CASE].astype(str))
-    rows = []
-    labels = [g for g in pd.unique(groups.dropna())]
-    for g in labels:
-        sel = (groups == g).to_numpy()
-        sub = cases[sel]
-        row = {name: g, "cases": int(sel.sum())}
-        for kpi, (col, how, _) in KPIS.items():
-            if col == "csat" and how == "answers":
-                n = sub["csat_answers"].sum()
-                row[kpi] = float((sub["csat"].fillna(0) * sub["csat_answers"]).sum() / n) if n else np.nan
-            else:
-                row[kpi] = _agg(sub, col, how)
-        w = wait[np.isin(wait["case"].to_numpy(), np.flatnonzero(sel))]["wait_h"]
-        row["wait_median_h"] = float(w.median()) if len(w) else np.nan
-        row["wait_mean_h"] = float(w.mean()) if len(w) else np.nan
-        if len(stage):
-            st = stage[np.isin(code.reindex(stage.iloc[:, 0].astype(str)).to_numpy(), np.flatnonzero(sel))]
-            for s_name, hours in st.groupby("stage", sort=False)["hours"]:
-                row[f"stage_median_h[{s_name}]"] = float(hours.median())
-        rows.append(row)
-    out = pd.DataFrame(rows)
+    if len(stage):
+        case_index = pd.Index(cases[case_id_key if case_id_key in cases else C.CASE].astype(str))
+        sg = code.to_numpy()[case_index.get_indexer(stage.iloc[:, 0].astype(str))]
+        keep = sg >= 0
+        med = pd.Series(stage["hours"].to_numpy()[keep]).groupby(
+            [sg[keep], stage["stage"].astype(object).to_numpy()[keep]], sort=False).median().unstack()
+        for s_name in pd.unique(stage["stage"].astype(object)):
+            out[f"stage_median_h[{s_name}]"] = med[s_name].reindex(keys).to_numpy() if s_name in med else np.nan
     first = [name, "cases", "throughput_median_h", "throughput_mean_h", "throughput_p90_h",
              "time_to_resolution_median_h", "wait_median_h", "wait_mean_h"]
     stage_cols = [c for c in out.columns if c.startswith("stage_median_h[")]
