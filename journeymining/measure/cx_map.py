@@ -103,7 +103,7 @@ def cx_map_table(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
     1  Resolve           48.0          1.0  0.666667   NaN
     """
     scale = parse_duration_hours(wait_scale, parameter="wait_scale").value / 3.6e12
-    if journey_map is not None:
+    if journey_map is not None and measures is None:
         log = journey_map.annotate(log, activity_key=activity_key)
     if C.STAGE not in log.columns or not log[C.STAGE].notna().any():
         raise EventLogError(
@@ -126,7 +126,7 @@ def cx_map_table(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
             f"cx_map_table: target={target!r} is not a satisfaction level. Pass a number between 1 "
             "and 5 (e.g. 4.0) or a dict {stage: level}."
         )
-    stage_time = m.stage_times.groupby("stage")["hours"].median()
+    stage_time = m.stage_times.groupby("stage", observed=True)["hours"].median()
     rows = []
     case = ev["case"].to_numpy()
     act_cat = ev["act"].astype("category")

@@ -234,6 +234,8 @@ class CaseMeasures:
     log_end: pd.Timestamp
     open_window: pd.Timedelta
     keys: tuple = field(default=(C.CASE, C.ACTIVITY, C.TIMESTAMP))
+    #: the case index (row of ``cases``) of every row of ``stage_times``
+    stage_case: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
 
     def definitions(self):
         """Measure, label, definition, source and availability, one row per measure."""
@@ -326,13 +328,18 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     ticket = _opt(log, ticket_key)
 
     def codes(*columns, extra=()):
-        """One integer coding (-1 = missing) of some columns plus extra values; the labels."""
-        parts = [log[c].astype("string") if c is not None else pd.Series(pd.NA, index=log.index, dtype="string")
-                 for c in columns]
-        values = pd.concat(parts + [pd.Series(list(extra), dtype="string")], ignore_index=True)
-        code, uniq = pd.factorize(values, sort=False)
-        out = [code[i * n:(i + 1) * n][order].astype(np.int64) for i in range(len(columns))]
-        return out, code[len(columns) * n:].astype(np.int64), np.asarray(uniq, dtype=object)
+        """One integer coding (-1 = missing) of some columns plus extra values, by their text; the labels."""
+        names, out = {}, []
+        for col in columns:
+            if col is None:
+                out.append(np.full(n, -1, dtype=np.int64))
+                continue
+            code, uniq = pd.factorize(log[col], sort=False)      # per distinct value, not per row
+            remap = np.array([names.setdefault(str(u), len(names)) for u in uniq] + [-1], dtype=np.int64)
+            out.append(remap[code][order])
+        extra_codes = np.array([names.setdefault(str(x), len(names)) if x is not None else -1 for x in extra],
+                               dtype=np.int64)
+        return out, extra_codes, np.asarray(list(names), dtype=object)
 
     labels = [str(a) for a in act_labels]
     (team,), tp_team, team_labels = codes(group, extra=[s.touchpoint_teams.get(x) for x in labels])
@@ -845,12 +852,13 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
 
     labels = out[case_col].to_numpy(dtype=object)
     stage_times = pd.DataFrame({case_col: labels[stage_long["case"].to_numpy(dtype="int64")],
-                                "stage": stage_long["stage"].astype(object).to_numpy(),
+                                "stage": stage_long["stage"],
                                 "hours": stage_long["hours"].to_numpy()})
     events = marks.drop(columns=["ts"]).assign(wait_h=marks["wait_ns"].to_numpy(dtype="float64") / _HOUR_NS)
     events = events.drop(columns=["wait_ns"])
     return CaseMeasures(cases=out, events=events, stage_times=stage_times, sla=sla, na=na, settings=s,
-                        log_end=pd.Timestamp(log_end, unit="ns", tz="UTC"), open_window=window, keys=keys)
+                        log_end=pd.Timestamp(log_end, unit="ns", tz="UTC"), open_window=window, keys=keys,
+                        stage_case=stage_long["case"].to_numpy(dtype=np.int64))
 
 
 def _stage_breach_rows(marks, sub, stage, last_rows):

@@ -259,13 +259,15 @@ def aggregate(m, *, by=None, log=None, case_id_key=C.CASE):
     out["wait_mean_h"] = waits.mean().reindex(keys).to_numpy()
     stage = m.stage_times
     if len(stage):
-        case_index = pd.Index(cases[case_id_key if case_id_key in cases else C.CASE].astype(str))
-        sg = code.to_numpy()[case_index.get_indexer(stage.iloc[:, 0].astype(str))]
+        sg = code.to_numpy()[m.stage_case]
         keep = sg >= 0
+        st = pd.Categorical(stage["stage"])
         med = pd.Series(stage["hours"].to_numpy()[keep]).groupby(
-            [sg[keep], stage["stage"].astype(object).to_numpy()[keep]], sort=False).median().unstack()
-        for s_name in pd.unique(stage["stage"].astype(object)):
-            out[f"stage_median_h[{s_name}]"] = med[s_name].reindex(keys).to_numpy() if s_name in med else np.nan
+            [sg[keep], st.codes[keep]], sort=False).median().unstack()
+        seen = np.unique(st.codes[st.codes >= 0], return_index=True)
+        for k in seen[0][np.argsort(seen[1])]:       # stages in order of first visit
+            name_k = st.categories[k]
+            out[f"stage_median_h[{name_k}]"] = med[k].reindex(keys).to_numpy() if k in med else np.nan
     first = [name, "cases", "throughput_median_h", "throughput_mean_h", "throughput_p90_h",
              "time_to_resolution_median_h", "wait_median_h", "wait_mean_h"]
     stage_cols = [c for c in out.columns if c.startswith("stage_median_h[")]

@@ -86,22 +86,28 @@ def _waits(ctx, slow_quantile, min_cases):
         return []
     wait = ev["wait_h"].to_numpy(dtype="float64")
     threshold = float(np.quantile(wait[inner], slow_quantile))
-    res = ev["res"].astype(object).to_numpy() if "res" in ev else None
     keep = inner & ~ev["timer"].to_numpy(dtype=bool)
-    if res is not None:
-        keep &= ~np.array([isinstance(r, str) and r.lower() == "customer" for r in res])
+    if "res" in ev:
+        res = ev["res"].astype("category")
+        customer = np.array([str(x).lower() == "customer" for x in res.cat.categories] + [False])
+        keep &= ~customer[res.cat.codes.to_numpy()]
     idx = np.flatnonzero(keep)
     if not len(idx):
         return []
-    act = ev["act"].astype(object).to_numpy()
-    frame = pd.DataFrame({"src": act[idx - 1], "dst": act[idx], "c": ev["case"].to_numpy()[idx], "w": wait[idx]})
-    grp = frame.groupby(["src", "dst"], sort=False)
+    act = ev["act"].astype("category")
+    codes, names = act.cat.codes.to_numpy(), np.asarray(act.cat.categories, dtype=object)
+    k = len(names) + 1
+    frame = pd.DataFrame({"e": codes[idx - 1].astype(np.int64) * k + codes[idx], "c": ev["case"].to_numpy()[idx],
+                          "w": wait[idx]})
+    grp = frame.groupby("e", sort=False)
     stats = pd.DataFrame({"median": grp["w"].median(), "n": grp.size(), "cases": grp["c"].nunique()})
     stats = stats[(stats["median"] >= threshold) & (stats["median"] > 0) & (stats["cases"] >= min_cases)]
     rows = []
-    for (src, dst), st in stats.iterrows():
-        codes = frame.loc[(frame["src"] == src) & (frame["dst"] == dst), "c"].to_numpy()
-        rows.append(ctx.row("wait", f"{src} → {dst}", codes, float(st["median"]), median_wait=float(st["median"]),
+    slow = frame[frame["e"].isin(stats.index)]
+    for e, g in slow.groupby("e", sort=False):
+        st = stats.loc[e]
+        rows.append(ctx.row("wait", f"{names[e // k]} → {names[e % k]}", g["c"].to_numpy(), float(st["median"]),
+                            median_wait=float(st["median"]),
                             evidence=f"{int(st['n'])} occurrences, slow = median ≥ {threshold:.1f} h"))
     return rows
 
