@@ -347,7 +347,7 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     (res_c, cust_c), _, people = codes(res, cust)
     (stage_c,), _, stage_labels = codes(stage)
     if ticket:
-        (ticket_c,), _, _ = codes(ticket)
+        ticket_c = pd.factorize(log[ticket], sort=False)[0][order].astype(np.int64)
     else:
         ticket_c = ccode[order].astype(np.int64)
     ev = pd.DataFrame({
