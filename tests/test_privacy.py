@@ -138,8 +138,8 @@ def _pseudonyms(values, domain):
     return pseudonymize(pd.Series(values), KEY.encode(), domain=domain).tolist()
 
 
-@pytest.mark.parametrize("suffix", ["log.csv", "log.parquet", "log.xes", "log.xes.gz", "log.ocel.json",
-                                    "log.ocel.sqlite"])
+@pytest.mark.parametrize("suffix", ["log.csv", "log.parquet", "log.xes", "log.xes.gz", "log.jsonl",
+                                    "log.ocel.json", "log.ocel.sqlite", "log.ocel.xml"])
 def test_convert_writes_no_raw_value(export, tmp_path, capsys, suffix):
     tickets, mapping = export
     out = tmp_path / "out"
