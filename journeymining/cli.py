@@ -15,21 +15,10 @@ EXIT_BAD_INPUT = 2
 
 
 def _write_log(log, path):
-    from journeymining.io import writers as export
+    """Write the log in the format --out names (.csv, .parquet, .xes(.gz), .jsonl, .ocel.json/.sqlite/.xml)."""
+    from journeymining.io.writers import write_log
 
-    suffix = "".join(Path(path).suffixes[-2:]).lower()
-    if suffix.endswith(".parquet"):
-        export.write_parquet(log, path)
-    elif suffix.endswith(".xes") or suffix.endswith(".xes.gz"):
-        export.write_xes(log, path)
-    elif suffix.endswith((".json", ".jsonocel", ".sqlite", ".db", ".xmlocel")):
-        export.write_ocel2(log, path)
-    elif suffix.endswith(".csv"):
-        export.write_csv(log, path)
-    else:
-        raise JourneyMiningError(
-            f"--out {path}: unknown kind of file. End it in .csv, .parquet, .xes, .xes.gz, or .json / "
-            ".sqlite (OCEL 2.0).")
+    write_log(log, path)
 
 
 def cmd_convert(args):
@@ -40,8 +29,10 @@ def cmd_convert(args):
     """
     from journeymining.io import check_convert_outputs, safe_csv
     from journeymining.io import tickets_to_event_log
+    from journeymining.io.writers import log_format
 
     out = Path(args.out)
+    log_format(out, where="--out ")  # a name that says no format (or a plain .json) is refused before reading
     sidecars = check_convert_outputs([args.tickets, args.mapping], out)
     conv = tickets_to_event_log(args.tickets, args.mapping)
     if conv.log.empty:

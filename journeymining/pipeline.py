@@ -263,7 +263,16 @@ def _analyze(source, mapping, *, jm, out_dir, goal, resolution, contacts, sla, r
     from journeymining.viz import GraphvizNotFoundError, render
 
     dfg = discover_dfg(log)
-    model = discover_journey(log)
+    import warnings
+
+    from journeymining.discover.models import DiscoveryLimitWarning
+
+    with warnings.catch_warnings():  # a limit the miner applied is shown once, in the notes
+        warnings.simplefilter("ignore", DiscoveryLimitWarning)
+        model = discover_journey(log)
+    for limit in model.warnings:
+        notes.append(str(limit))
+        step(f"note: {limit}")
     drawings = {}
     try:
         drawings["dfg"] = render(dfg, max_edges=max_edges,

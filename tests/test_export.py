@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from journeymining.core.errors import EventLogError
-from journeymining.io.writers import write_csv, write_ocel2, write_parquet, write_xes
+from journeymining.io.outputs import OutputError
+from journeymining.io.writers import (log_format, write_csv, write_jsonl, write_log, write_ocel2, write_parquet,
+                                      write_xes)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Install the optional requirement")
 
@@ -92,7 +94,7 @@ def test_csv_and_parquet_round_trip(tmp_path):
     assert str(back[TIME].dt.tz) == "UTC"
 
 
-@pytest.mark.parametrize("suffix", [".json", ".sqlite"])
+@pytest.mark.parametrize("suffix", [".ocel.json", ".ocel.sqlite", ".ocel.xml"])
 def test_ocel2_counts_by_hand(tmp_path, suffix):
     import pm4py
 
@@ -132,8 +134,113 @@ def test_ocel2_json_attributes_and_no_ticket_column(tmp_path):
 
 
 def test_ocel2_bad_suffix(tmp_path):
-    with pytest.raises(ValueError, match="suffix '.csv'; use one of"):
+    with pytest.raises(OutputError, match=r"log\.csv.*suffix '\.csv'; end the name in one of \['\.ocel\.json'"):
         write_ocel2(make_log(), tmp_path / "log.csv")
+    assert not (tmp_path / "log.csv").exists()
+
+
+@pytest.mark.parametrize("suffix,explicit", [(".json", ".ocel.json"), (".sqlite", ".ocel.sqlite"),
+                                             (".db", ".ocel.sqlite"), (".xml", ".ocel.xml")])
+def test_a_plain_suffix_no_longer_means_ocel(tmp_path, suffix, explicit):
+    path = tmp_path / f"log{suffix}"
+    words = rf"log\{suffix}: a plain '\{suffix}' does not say.*{explicit.replace('.', '[.]')}"
+    with pytest.raises(OutputError, match=words):
+        write_ocel2(make_log(), path)
+    with pytest.raises(OutputError, match=words):
+        write_log(make_log(), path)
+    with pytest.raises(ValueError, match=r"\.ocel\.json"):
+        log_format(path)
+    assert not path.exists()
+
+
+def test_a_plain_json_names_ocel_json_and_jsonl(tmp_path):
+    with pytest.raises(OutputError, match=r"For OCEL 2\.0 end the name in \.ocel\.json.*end it in \.jsonl"):
+        log_format(tmp_path / "log.json", where="--out ")
+    with pytest.raises(OutputError, match=r"^--out .*log\.txt: unknown kind of log file.*\.jsonl.*\.ocel\.xml"):
+        log_format(tmp_path / "log.txt", where="--out ")
+
+
+@pytest.mark.parametrize("name,kind", [("a.csv", "csv"), ("a.parquet", "parquet"), ("a.xes", "xes"),
+                                       ("a.XES.GZ", "xes"), ("a.jsonl", "jsonl"), ("a.ocel.json", "ocel"),
+                                       ("a.OCEL.sqlite", "ocel"), ("a.ocel.xml", "ocel"), ("a.jsonocel", "ocel"),
+                                       ("a.xmlocel", "ocel"), ("my.events.csv", "csv")])
+def test_log_format_by_name(name, kind):
+    assert log_format(name) == kind
+
+
+@pytest.mark.parametrize("suffix", [".ocel.json", ".ocel.sqlite", ".ocel.xml"])
+def test_ocel2_keeps_case_attributes_on_the_ticket_objects(tmp_path, suffix):
+    import pm4py
+
+    log = make_log()
+    log["case:product"] = log[CASE].map({"t1": "Router", "t2": "Modem", "t3": None})
+    log["case:service_type"] = log[CASE].map({"t1": "repair", "t2": "repair", "t3": "install"})
+    ocel = pm4py.read_ocel2(str(write_ocel2(log, tmp_path / f"log{suffix}")))
+    objects = ocel.objects.set_index("ocel:oid")
+    assert {"product", "service_type"} <= set(objects.columns)
+    tickets = objects[objects["ocel:type"] == "ticket"]
+    assert tickets["product"].to_dict() == {"ticket:T1": "Router", "ticket:T2": "Modem", "ticket:T3": None} or (
+        tickets["product"].loc[["ticket:T1", "ticket:T2"]].tolist() == ["Router", "Modem"]
+        and pd.isna(tickets.at["ticket:T3", "product"]))
+    assert tickets["service_type"].to_dict() == {"ticket:T1": "repair", "ticket:T2": "repair",
+                                                 "ticket:T3": "install"}
+    others = objects[objects["ocel:type"] != "ticket"]
+    assert others["product"].isna().all() and others["service_type"].isna().all()
+    # the case id and the customer are not copied as attributes (the customer is its own object)
+    assert "concept:name" not in objects.columns and "customer" not in objects.columns
+    # and no case attribute becomes an event attribute
+    assert not {"case:product", "product", "service_type"} & set(ocel.events.columns)
+
+
+def test_ocel2_json_lists_the_ticket_attributes(tmp_path):
+    log = make_log()
+    log["case:product"] = "Router"
+    doc = json.loads(write_ocel2(log, tmp_path / "log.ocel.json").read_text())
+    assert doc["objectTypes"] and any(t["name"] == "ticket" and [a["name"] for a in t["attributes"]] == ["product"]
+                                      for t in doc["objectTypes"])
+    t1 = next(o for o in doc["objects"] if o["id"] == "ticket:T1")
+    assert [(a["name"], a["value"]) for a in t1["attributes"]] == [("product", "Router")]
+    k1 = next(o for o in doc["objects"] if o["id"] == "customer:K1")
+    assert not k1.get("attributes")
+
+
+def test_jsonl_round_trip(tmp_path):
+    from journeymining import read_event_log
+
+    path = write_jsonl(make_log(shuffle_seed=3), tmp_path / "log.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 7 and all(line.startswith("{") for line in lines)
+    back = read_event_log(path)
+    assert _events(back) == _events(make_log())
+    assert back["csat"].notna().sum() == 2 and back["org:resource"].isna().sum() == 1
+
+
+def test_write_log_picks_the_writer(tmp_path):
+    import pm4py
+
+    for name in ("a.csv", "a.parquet", "a.xes", "a.jsonl", "a.ocel.json"):
+        assert write_log(make_log(), tmp_path / name) == tmp_path / name
+    assert len(pm4py.read_ocel2(str(tmp_path / "a.ocel.json")).events) == 7
+    assert json.loads((tmp_path / "a.jsonl").read_text().splitlines()[0])["concept:name"] == "Send e-mail"
+
+
+def test_convert_refuses_a_plain_json_before_reading(tmp_path, capsys):
+    from journeymining.cli import main
+
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("ticket,status,at\nT1,New,2024-03-01 09:00\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("case: {id: ticket}\nactivity: status\ntimestamp: {column: at}\n", encoding="utf-8")
+    code = main(["convert", str(tickets), "--mapping", str(mapping), "--out", str(tmp_path / "out" / "log.json")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("journeymining convert: error: --out ")
+    assert "log.json" in err and ".ocel.json" in err and ".jsonl" in err
+    assert not (tmp_path / "out").exists()
+    for name in ("log.ocel.json", "log.ocel.sqlite", "log.ocel.xml", "log.jsonl"):
+        assert main(["convert", str(tickets), "--mapping", str(mapping), "--out", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).exists()
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("writer", [write_xes, write_csv, write_parquet, write_ocel2])

@@ -212,3 +212,69 @@ def test_csv_round_trip_keeps_missing_values_missing(tmp_path):
     before = jm.case_measures(log, settings).cases["channel_switches"].to_numpy()
     after = jm.case_measures(back, settings).cases["channel_switches"].to_numpy()
     assert np.array_equal(before, after) and before.tolist() == [1.0, 0.0]
+
+
+# --------------------------------------------------------------------------- issue 11: pm4py objects in
+
+def _pm4py_frame():
+    return pd.DataFrame({
+        "case:concept:name": ["a", "a", "b", "b", "b"],
+        "concept:name": ["Chat", "Resolve", "Chat", "Escalate", "Resolve"],
+        "time:timestamp": pd.to_datetime(["2024-05-01 09:00", "2024-05-01 10:00", "2024-05-02 09:00",
+                                          "2024-05-02 11:00", "2024-05-03 09:00"], utc=True),
+        "org:resource": ["Ann", "Bob", "Ann", "Cy", "Bob"],
+        "case:product": ["Router", "Router", "Modem", "Modem", "Modem"]})
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_pm4py_event_log_is_converted():
+    import pm4py
+
+    frame = _pm4py_frame()
+    for obj in (pm4py.convert_to_event_log(frame), pm4py.convert_to_event_stream(frame)):
+        log = read_event_log(obj)
+        assert list(zip(log[C.CASE], log[C.ACTIVITY])) == list(zip(frame[C.CASE], frame[C.ACTIVITY]))
+        assert log[C.TIMESTAMP].dt.strftime("%Y-%m-%d %H:%M").tolist() == \
+            frame[C.TIMESTAMP].dt.strftime("%Y-%m-%d %H:%M").tolist()
+        assert str(log[C.TIMESTAMP].dt.tz) == "UTC"
+        assert log["case:product"].tolist() == frame["case:product"].tolist()
+        assert log[C.RESOURCE].tolist() == frame[C.RESOURCE].tolist()
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_analyze_accepts_a_pm4py_event_log(monkeypatch):
+    import pm4py
+
+    import journeymining as jm
+
+    monkeypatch.setenv("JOURNEYMINING_PROGRESS", "0")
+    result = jm.analyze(pm4py.convert_to_event_log(_pm4py_frame()), alignments=False, cluster=False)
+    assert result.n_cases == 2 and len(result.log) == 5
+    assert result.variants["cases"].sum() == 2
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_pm4py_objects_that_are_not_flat_logs_are_refused_with_a_hint(tmp_path):
+    import pm4py
+
+    with pytest.raises(InputFileError, match=r"<pm4py EventLog> is empty"):
+        read_event_log(pm4py.objects.log.obj.EventLog())
+    ocel = pm4py.objects.ocel.obj.OCEL()
+    with pytest.raises(InputFileError, match=r"pm4py OCEL.*pm4py\.ocel_flattening\(ocel, 'ticket'\)"):
+        read_event_log(ocel)
+    with pytest.raises(InputFileError, match=r"cannot read a builtins\.list: give a path .*pm4py EventLog"):
+        read_event_log([("a", "Chat")])
+    renamed = pm4py.convert_to_event_log(_pm4py_frame()).__class__(
+        [pm4py.objects.log.obj.Trace([pm4py.objects.log.obj.Event({"step": "Chat"})])])
+    with pytest.raises(InputFileError, match=r"<pm4py EventLog> is not an event log: column 'case:concept:name'.*"
+                                             r"pm4py keys.*case_id_key/activity_key/timestamp_key"):
+        read_event_log(renamed)
+
+
+def test_ocel_files_are_refused_by_read_event_log(tmp_path):
+    from journeymining.io.writers import write_ocel2
+
+    for suffix in (".ocel.json", ".ocel.sqlite", ".ocel.xml"):
+        path = write_ocel2(_pm4py_frame(), tmp_path / f"log{suffix}")
+        with pytest.raises(InputFileError, match=rf"log\.ocel\.{suffix.split('.')[-1]} is an OCEL 2\.0.*read_ocel2"):
+            read_event_log(path)

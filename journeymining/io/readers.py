@@ -645,16 +645,54 @@ def _xes_value(tag, value):
     return value
 
 
+def _from_pm4py(source):
+    """A pm4py ``EventLog`` / ``EventStream`` as a DataFrame (``pm4py.convert_to_dataframe``), and its name.
+
+    Anything else that is neither a path nor a DataFrame is refused with what is accepted; an OCEL
+    object is refused with the way to flatten it.
+    """
+    if isinstance(source, (str, os.PathLike, pd.DataFrame)):
+        return source, None
+    module = type(source).__module__ or ""
+    if module.startswith("pm4py"):
+        from pm4py.objects.log.obj import EventStream
+        from pm4py.objects.ocel.obj import OCEL
+
+        if isinstance(source, EventStream):  # an EventLog is an EventStream of traces
+            import warnings
+
+            import pm4py
+
+            name = f"<pm4py {type(source).__name__}>"
+            if len(source) == 0:
+                raise InputFileError(f"{name} is empty: it holds no trace or event.")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return pm4py.convert_to_dataframe(source), name
+        if isinstance(source, OCEL):
+            raise InputFileError(
+                "read_event_log got a pm4py OCEL (object-centric) log; it reads flat event logs. Flatten it on "
+                "one object type first, e.g. pm4py.ocel_flattening(ocel, 'ticket'), and pass the DataFrame.")
+    raise InputFileError(
+        f"read_event_log cannot read a {type(source).__module__}.{type(source).__name__}: give a path (CSV, "
+        "Parquet, XES, JSON lines), a pandas DataFrame in pm4py columns or a pm4py EventLog.")
+
+
 def read_event_log(source, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP):
     """Read an event log written by journeymining (CSV, Parquet, XES) or any pm4py-style log.
+
+    ``source`` is a path, a DataFrame in pm4py columns, or a pm4py ``EventLog`` / ``EventStream``
+    (converted with ``pm4py.convert_to_dataframe``: trace attributes become ``case:*`` columns).
 
     Returns a DataFrame with the timestamp column parsed to UTC, sorted by case then time.
 
     Raises
     ------
     InputFileError
-        When the file cannot be read or lacks the three pm4py columns.
+        When the file cannot be read or lacks the three pm4py columns, or ``source`` is of a kind
+        that is not read (a pm4py OCEL is refused with the way to flatten it).
     """
+    source, pm4py_name = _from_pm4py(source)
     if not isinstance(source, pd.DataFrame) and str(source).lower().endswith((".json", ".jsonocel")):
         head = _head(_check_path(source), 4096)
         if b'"objectTypes"' in head or b'"objects"' in head:
@@ -663,21 +701,30 @@ def read_event_log(source, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, times
                 "write one with 'journeymining convert ... --out events.csv' (or .parquet, .xes), or read "
                 "this file with pm4py.read_ocel2 for object-centric analysis."
             )
+    if not isinstance(source, pd.DataFrame) and str(source).lower().endswith((".ocel.sqlite", ".ocel.xml",
+                                                                                     ".xmlocel")):
+        raise InputFileError(
+            f"{source} is an OCEL 2.0 (object-centric) log. read_event_log reads flat event logs: read it with "
+            "pm4py.read_ocel2 and flatten it on one object type (pm4py.ocel_flattening(ocel, 'ticket')), or "
+            "write a flat log with 'journeymining convert ... --out events.csv'.")
     frame = read_table(source)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
+    name = pm4py_name or source
     missing = [c for c in (case_id_key, activity_key, timestamp_key) if c not in frame.columns]
     if missing:
         raise InputFileError(
-            f"{source} is not an event log: column {missing[0]!r} is missing (columns: {list(frame.columns)}). "
-            "Convert ticket exports first with 'journeymining convert TICKETS --mapping MAP.yaml'."
+            f"{name} is not an event log: column {missing[0]!r} is missing (columns: {list(frame.columns)}). "
+            + ("Give its events the pm4py keys (case:concept:name, concept:name, time:timestamp), or pass "
+               "case_id_key/activity_key/timestamp_key." if pm4py_name else
+               "Convert ticket exports first with 'journeymining convert TICKETS --mapping MAP.yaml'.")
         )
     if not pd.api.types.is_datetime64_any_dtype(frame[timestamp_key]):
         parsed = pd.to_datetime(frame[timestamp_key], utc=True, format="ISO8601", errors="coerce")
         bad = frame.index[parsed.isna()]
         if len(bad):
             raise InputFileError(
-                f"{source}: {len(bad)} values of {timestamp_key!r} are not ISO 8601 times (rows "
+                f"{name}: {len(bad)} values of {timestamp_key!r} are not ISO 8601 times (rows "
                 f"{list(bad[:5])}: {list(frame.loc[bad[:5], timestamp_key])}). Fix them or re-run the conversion."
             )
         frame[timestamp_key] = parsed

@@ -1,4 +1,9 @@
-"""Write an event log for other tools: XES, CSV, Parquet and OCEL 2.0.
+"""Write an event log for other tools: XES, CSV, Parquet, JSON lines and OCEL 2.0.
+
+:func:`write_log` picks the writer from the file name (:func:`log_format`): ``.csv``, ``.parquet``,
+``.xes`` / ``.xes.gz``, ``.jsonl`` (one JSON object per event) and, for the object-centric OCEL 2.0,
+the explicit ``.ocel.json``, ``.ocel.sqlite`` and ``.ocel.xml``. A plain ``.json``, ``.sqlite``,
+``.db`` or ``.xml`` does not say which of a flat log or OCEL is meant and is refused.
 
 Every writer checks the log, writes the events in the contract order (by case, then time,
 keeping the input order for ties), never changes the caller's frame and returns the path written.
@@ -30,16 +35,86 @@ import pandas as pd
 from journeymining.core import columns as C
 from journeymining.core.eventlog import check_log, sort_log
 from journeymining.core.errors import EventLogError
-from journeymining.io.outputs import atomic_path, neutralize_formulas
+from journeymining.io.outputs import OutputError, atomic_path, neutralize_formulas
 
-__all__ = ["write_xes", "write_csv", "write_parquet", "write_ocel2", "OCEL_FORMATS"]
+__all__ = ["write_xes", "write_csv", "write_parquet", "write_jsonl", "write_ocel2", "write_log", "log_format",
+           "OCEL_FORMATS", "LOG_FORMATS"]
 
-#: OCEL 2.0 file formats written by :func:`write_ocel2`, by suffix.
-OCEL_FORMATS = {".json": "json", ".jsonocel": "json", ".sqlite": "sqlite", ".db": "sqlite",
-                ".xml": "xml", ".xmlocel": "xml"}
+#: OCEL 2.0 file formats written by :func:`write_ocel2`, by (explicit) suffix.
+OCEL_FORMATS = {".ocel.json": "json", ".jsonocel": "json", ".ocel.sqlite": "sqlite", ".ocel.xml": "xml",
+                ".xmlocel": "xml"}
+
+#: flat event-log formats of :func:`write_log`, by suffix (OCEL 2.0: :data:`OCEL_FORMATS`)
+LOG_FORMATS = {".csv": "csv", ".parquet": "parquet", ".xes": "xes", ".xes.gz": "xes", ".jsonl": "jsonl"}
+
+#: suffixes that do not say whether a flat log or OCEL 2.0 is meant, and the explicit OCEL one
+_AMBIGUOUS = {".json": ".ocel.json", ".sqlite": ".ocel.sqlite", ".db": ".ocel.sqlite", ".xml": ".ocel.xml"}
 
 #: Value of ``org:resource`` for events the customer performed (not an agent).
 CUSTOMER_RESOURCE = "customer"
+
+
+def _ocel_format(path):
+    """The OCEL 2.0 format (json, sqlite, xml) an explicit suffix names, or None."""
+    name = Path(path).name.lower()
+    return next((fmt for suffix, fmt in OCEL_FORMATS.items() if name.endswith(suffix)), None)
+
+
+def _ambiguous_message(path, suffix, where):
+    ocel = _AMBIGUOUS[suffix]
+    flat = ("; for one JSON object per event (a flat event log) end it in .jsonl" if suffix == ".json"
+            else "; for a flat event log use .csv, .parquet, .xes or .jsonl")
+    return (f"{where}{path}: a plain {suffix!r} does not say whether an object-centric OCEL 2.0 log or a flat "
+            f"event log is meant. For OCEL 2.0 end the name in {ocel} (the OCEL 2.0 suffixes are .ocel.json, "
+            f".ocel.sqlite and .ocel.xml){flat}.")
+
+
+def log_format(path, *, where="") -> str:
+    """The kind of log file ``path`` names: ``csv``, ``parquet``, ``xes``, ``jsonl`` or ``ocel``.
+
+    ``where`` starts the error message (e.g. ``"--out "``).
+
+    Raises
+    ------
+    OutputError
+        For a suffix that names no log format, or a plain ``.json`` / ``.sqlite`` / ``.db`` /
+        ``.xml`` (write ``.ocel.json`` / ``.ocel.sqlite`` / ``.ocel.xml`` for OCEL 2.0, ``.jsonl``
+        for JSON lines).
+
+    Examples
+    --------
+    >>> log_format("log.ocel.json"), log_format("events.xes.gz"), log_format("events.jsonl")
+    ('ocel', 'xes', 'jsonl')
+    """
+    name = Path(path).name.lower()
+    if _ocel_format(name):
+        return "ocel"
+    for suffix, kind in sorted(LOG_FORMATS.items(), key=lambda kv: -len(kv[0])):
+        if name.endswith(suffix):
+            return kind
+    ambiguous = next((x for x in _AMBIGUOUS if name.endswith(x)), None)
+    if ambiguous:
+        raise OutputError(_ambiguous_message(path, ambiguous, where))
+    raise OutputError(
+        f"{where}{path}: unknown kind of log file. End it in .csv, .parquet, .xes, .xes.gz or .jsonl (a flat "
+        "event log), or .ocel.json, .ocel.sqlite or .ocel.xml (OCEL 2.0, object-centric).")
+
+
+def write_log(log, path, **keys) -> Path:
+    """Write the log in the format its file name says (:func:`log_format`); returns the path.
+
+    ``keys`` (``case_id_key``, ``activity_key``, ``timestamp_key``) are passed to the writer.
+
+    Raises
+    ------
+    OutputError
+        The file name names no format, or an ambiguous one (a plain ``.json``).
+    EventLogError
+        The log is not a valid event log.
+    """
+    writer = {"csv": write_csv, "parquet": write_parquet, "xes": write_xes, "jsonl": write_jsonl,
+              "ocel": write_ocel2}[log_format(path)]
+    return writer(log, path, **keys)
 
 
 def _checked(log, case_id_key, activity_key, timestamp_key, verb):
@@ -195,6 +270,69 @@ def write_parquet(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     return path
 
 
+def write_jsonl(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
+                timestamp_key=C.TIMESTAMP) -> Path:
+    """Write the log as JSON lines: one JSON object per event, timestamps ISO 8601 in UTC.
+
+    Missing values are written as ``null``; ``journeymining.read_event_log(path)`` reads it back.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        Event log, one row per event.
+    path : str or os.PathLike
+        Output file (``.jsonl``).
+    {keys}
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    EventLogError
+        If the log is not a valid event log.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({
+    ...     "case:concept:name": ["t1"], "concept:name": ["Open"],
+    ...     "time:timestamp": pd.to_datetime(["2024-05-01 09:00"], utc=True),
+    ... })
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     print(write_jsonl(log, pathlib.Path(tmp) / "log.jsonl").read_text().strip())
+    {"case:concept:name":"t1","concept:name":"Open","time:timestamp":"2024-05-01T09:00:00.000Z"}
+    """
+    ordered = _checked(log, case_id_key, activity_key, timestamp_key, "write_jsonl")
+    path = _path(path)
+    with atomic_path(path) as part:
+        ordered.to_json(part, orient="records", lines=True, date_format="iso", date_unit="ms", force_ascii=False)
+    return path
+
+
+def _case_attributes_of_tickets(ordered, tickets, case_id_key, customer_key):
+    """``case:*`` columns (except the case id and the customer) as attributes of the ticket objects.
+
+    One row per ticket object (``ticket:<id>``): each attribute's first non-missing value in the
+    contract order, named without the ``case:`` prefix (``case:product`` -> ``product``).
+    """
+    columns = [c for c in ordered.columns
+               if str(c).startswith("case:") and c not in (case_id_key, customer_key)
+               and not str(c)[5:].startswith("ocel:")]
+    if not columns:
+        return None
+    frame = ordered[columns].copy()
+    frame.columns = [str(c)[5:] for c in columns]
+    for col in frame.columns:
+        if pd.api.types.is_string_dtype(frame[col]) or frame[col].dtype == object:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    frame["ocel:oid"] = ("ticket:" + tickets.astype(str)).to_numpy(dtype=object)
+    return frame.groupby("ocel:oid", sort=False).first().reset_index()
+
+
 def _ocel_tables(ordered, case_id_key, activity_key, timestamp_key, ticket_key, customer_key,
                  resource_key):
     """Events, objects, event-object relations and object-object relations (pm4py column names)."""
@@ -239,6 +377,9 @@ def _ocel_tables(ordered, case_id_key, activity_key, timestamp_key, ticket_key, 
     relations = pd.concat(relations, ignore_index=True)
     relations["ocel:timestamp"] = pd.to_datetime(relations["ocel:timestamp"], utc=True)
     objects = pd.concat(objects, ignore_index=True)
+    attributes = _case_attributes_of_tickets(ordered, tickets, case_id_key, customer_key)
+    if attributes is not None:
+        objects = objects.merge(attributes, on="ocel:oid", how="left")
 
     o2o = pd.DataFrame(columns=["ocel:oid", "ocel:oid_2", "ocel:qualifier"])
     if customer_key in ordered.columns:
@@ -267,15 +408,18 @@ def write_ocel2(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
       customer performed); events are linked to their agent (qualifier ``"performed by"``).
 
     The event id is ``e<n>`` in the contract order; the other columns, except ``case:*`` ones,
-    become event attributes (missing values are left out).
+    become event attributes (missing values are left out). The ``case:*`` columns other than the
+    case id and the customer (e.g. ``case:product``, ``case:service_type``) become attributes of
+    the ticket objects, named without ``case:`` (each ticket's first non-missing value).
 
     Parameters
     ----------
     log : pandas.DataFrame
         Event log, one row per event.
     path : str or os.PathLike
-        Output file: ``.json``/``.jsonocel`` (OCEL 2.0 JSON), ``.sqlite``/``.db`` (SQLite) or
-        ``.xml``/``.xmlocel`` (XML).
+        Output file: ``.ocel.json`` (OCEL 2.0 JSON), ``.ocel.sqlite`` (SQLite) or ``.ocel.xml``
+        (XML); ``.jsonocel`` and ``.xmlocel`` are accepted too. A plain ``.json``, ``.sqlite``,
+        ``.db`` or ``.xml`` is refused: it does not say that OCEL is meant.
     {keys}
     ticket_key, customer_key, resource_key : str
         Columns holding the ticket, the customer and the agent of each event (each optional in
@@ -290,8 +434,8 @@ def write_ocel2(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     ------
     EventLogError
         If the log is not a valid event log.
-    ValueError
-        If the suffix of ``path`` is not an OCEL 2.0 format.
+    OutputError
+        If ``path`` does not end in an explicit OCEL 2.0 suffix (an OutputError is a ValueError).
 
     Examples
     --------
@@ -301,19 +445,26 @@ def write_ocel2(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     ...     "case:concept:name": ["t1", "t1"], "concept:name": ["Open", "Close"],
     ...     "time:timestamp": pd.to_datetime(["2024-05-01 09:00", "2024-05-01 10:00"], utc=True),
     ...     "org:resource": ["customer", "Ann"], "case:customer": ["K1", "K1"],
+    ...     "case:product": ["Router", "Router"],
     ... })
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     doc = json.loads(write_ocel2(log, pathlib.Path(tmp) / "log.json").read_text())
+    ...     doc = json.loads(write_ocel2(log, pathlib.Path(tmp) / "log.ocel.json").read_text())
     >>> sorted(o["id"] for o in doc["objects"])
     ['agent:Ann', 'customer:K1', 'ticket:t1']
+    >>> [o["attributes"] for o in doc["objects"] if o["id"] == "ticket:t1"][0][0]["name"]
+    'product'
     """
     ordered = _checked(log, case_id_key, activity_key, timestamp_key, "write_ocel2")
     path = _path(path)
-    fmt = OCEL_FORMATS.get(path.suffix.lower())
+    fmt = _ocel_format(path)
     if fmt is None:
-        raise ValueError(
+        name = path.name.lower()
+        ambiguous = next((x for x in _AMBIGUOUS if name.endswith(x)), None)
+        if ambiguous:
+            raise OutputError(_ambiguous_message(path, ambiguous, "write_ocel2: "))
+        raise OutputError(
             f"write_ocel2: cannot tell the OCEL 2.0 format of {str(path)!r} from its suffix "
-            f"{path.suffix!r}; use one of {sorted(OCEL_FORMATS)}."
+            f"{path.suffix!r}; end the name in one of {list(OCEL_FORMATS)}."
         )
     events, objects, relations, o2o = _ocel_tables(ordered, case_id_key, activity_key,
                                                    timestamp_key, ticket_key, customer_key,
@@ -331,7 +482,7 @@ def write_ocel2(log, path, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     return path
 
 
-for _f in (write_xes, write_csv, write_parquet, write_ocel2):
+for _f in (write_xes, write_csv, write_parquet, write_jsonl, write_ocel2):
     if _f.__doc__:
         _f.__doc__ = _f.__doc__.replace("{keys}", C.KEYS_DOC)
 del _f
