@@ -299,7 +299,7 @@ def build_parser():
     p = sub.add_parser("convert", help="ticket export + mapping -> event log (+ rejected rows, quality issues)")
     p.add_argument("tickets", help="ticket export: CSV, Parquet, Excel, JSON lines or XES")
     p.add_argument("--mapping", required=True, help="mapping YAML (see README, 'The mapping format')")
-    p.add_argument("--out", required=True, help="output log: .csv, .parquet, .xes(.gz) or .json (OCEL 2.0)")
+    p.add_argument("--out", required=True, help="output log: .csv, .parquet, .xes(.gz), .jsonl, or .ocel.json / .ocel.sqlite / .ocel.xml (OCEL 2.0)")
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("discover", help="variants, directly-follows graphs and process models")

@@ -112,7 +112,12 @@ def read_input(source, mapping=None):
     Without a mapping, ``source`` must be an event log in pm4py columns (XES, CSV or Parquet
     written by journeymining or pm4py, or a DataFrame).
     """
-    name = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
+    if isinstance(source, pd.DataFrame):
+        name = "<DataFrame>"
+    elif isinstance(source, (str, Path)) or hasattr(source, "__fspath__"):
+        name = str(source)
+    else:
+        name = f"<{type(source).__name__}>"   # e.g. a pm4py EventLog object
     if mapping is not None:
         from journeymining.io import tickets_to_event_log
 
@@ -225,7 +230,8 @@ def _analyze(source, mapping, *, jm, out_dir, goal, resolution, contacts, sla, r
     from journeymining.measure import JourneySettings, case_measures
     from journeymining.measure.kpis import aggregate
 
-    begin("input", "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source))
+    begin("input", "<DataFrame>" if isinstance(source, pd.DataFrame) else
+          (str(source) if isinstance(source, (str, Path)) else f"<{type(source).__name__}>"))
     log, quality, name = read_input(source, mapping)
     if log.empty:
         raise JourneyMiningError(f"analyze: {name} holds no event.")
