@@ -344,7 +344,7 @@ def test_sklearn_contract():
     params = dict(encoding="ngrams", ngram=3, binary=False, include=("activities", "channels"), method="agglomerative",
                   n_clusters=4, max_clusters=5, eps=0.2, min_cluster_size=3, max_variants=50,
                   min_cluster_share=0.05, n_bootstrap=4, min_stability=0.7, min_silhouette=0.3,
-                  random_state=11, case_id_key="c", activity_key="a", timestamp_key="t", settings=None)
+                  quality_criterion=True, random_state=11, case_id_key="c", activity_key="a", timestamp_key="t", settings=None)
     est = VariantClusterer(**params)
     assert est.get_params() == params
     assert vars(est) == params  # __init__ stores the parameters and nothing else
@@ -562,7 +562,9 @@ def test_auto_k_recovers_planted_types_of_an_independent_generator(n_types, seed
     assert not model.no_clear_groups_
     table = model.selection_table_
     assert table.columns.tolist() == ["k", "silhouette", "silhouette_variants", "stability",
-                                      "stable", "chosen"]
+                                      "stable", "chosen", "fitness", "precision", "fitness_gain",
+                                      "precision_gain", "model_size"]
+    assert table[["fitness", "precision", "model_size"]].isna().all().all()  # quality_criterion off
     assert table.loc[table["chosen"], "stability"].item() >= 0.8
 
 
@@ -610,6 +612,7 @@ def test_stability_is_seeded():
     (dict(n_bootstrap=2.5), "n_bootstrap=2.5"),
     (dict(min_stability=2), "min_stability=2 must be a number between -1 and 1"),
     (dict(min_silhouette="high"), "min_silhouette='high' must be a number between -1 and 1"),
+    (dict(quality_criterion="yes"), "quality_criterion='yes' must be True or False"),
 ])
 def test_bad_selection_parameters(params, match):
     with pytest.raises(ClusteringError, match=match):
@@ -623,3 +626,134 @@ def test_auto_k_without_noise(encoding, method):
     model = VariantClusterer(encoding, method=method, random_state=0).fit(log)
     assert model.n_clusters_ == 4
     assert adjusted_rand_score(truth.loc[model.labels_.index], model.labels_) == 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# k selection (issue 12): the gain in fitness and precision of per-cluster models
+# --------------------------------------------------------------------------------------------
+# two kinds sharing activities a, b, c: one model of both allows a-b-c-f and a-c-b-e (imprecise),
+# one model per kind is exact
+TWO_KINDS = {**{f"a{i}": "abce" for i in range(5)}, "a5": "abcge", "a6": "abcge",
+             **{f"b{i}": "acbf" for i in range(5)}, "b5": "achbf", "b6": "achbf"}
+
+
+def pm4py_quality(log):
+    """pm4py's own inductive miner, token-replay fitness and precision on a (sub-)log."""
+    import pm4py
+
+    from journeymining.cluster.scoring import quiet_pm4py
+
+    with quiet_pm4py():
+        net, im, fm = pm4py.discover_petri_net_inductive(log, noise_threshold=0.2)
+        fit = pm4py.fitness_token_based_replay(log, net, im, fm)["log_fitness"]
+        prec = pm4py.precision_token_based_replay(log, net, im, fm)
+    return fit, prec, len(net.places) + len(net.transitions), log[C.CASE].nunique()
+
+
+def test_quality_criterion_matches_pm4py_on_the_sub_logs():
+    log = make_log(TWO_KINDS)
+    model = VariantClusterer(random_state=0, n_bootstrap=5, quality_criterion=True).fit(log)
+    assert model.n_clusters_ == 2
+    assert adjusted_rand_score([c[0] for c in TWO_KINDS], model.labels_.loc[list(TWO_KINDS)]) == 1.0
+    whole = pm4py_quality(log)
+    parts = [pm4py_quality(log[log[C.CASE].isin(model.labels_.index[model.labels_ == c])]) for c in (0, 1)]
+    n = sum(p[3] for p in parts)
+    fit = sum(p[0] * p[3] for p in parts) / n
+    prec = sum(p[1] * p[3] for p in parts) / n
+    row = model.selection_table_.set_index("k").loc[2]
+    assert row["chosen"]
+    assert row["fitness"] == pytest.approx(fit) and fit == pytest.approx(1.0)
+    assert row["precision"] == pytest.approx(prec)
+    assert row["fitness_gain"] == pytest.approx(fit - whole[0])
+    assert row["precision_gain"] == pytest.approx(prec - whole[1]) and row["precision_gain"] > 0.2
+    assert row["model_size"] == parts[0][2] + parts[1][2]          # summed, not averaged
+    assert model.quality_baseline_ == pytest.approx(
+        {"fitness": whole[0], "precision": whole[1], "model_size": whole[2]})
+    assert f"({prec - whole[1]:+.3f} over one model of the log)" in model.selection_note_
+    # off by default: the columns are there, empty
+    plain = VariantClusterer(random_state=0, n_bootstrap=5).fit(log)
+    assert plain.selection_table_[["fitness", "precision", "fitness_gain", "precision_gain",
+                                   "model_size"]].isna().all().all()
+    assert plain.quality_baseline_ is None and "Per-cluster models" not in plain.selection_note_
+    pd.testing.assert_frame_equal(plain.selection_table_.iloc[:, :6], model.selection_table_.iloc[:, :6])
+
+
+def test_variant_model_is_discover_journeys_model():
+    from journeymining.cluster.quality import partition_quality, variant_model
+    from journeymining.discover import discover_journey, variant_table
+
+    log = make_log(TWO_KINDS)
+    table = variant_table(log)
+    net, im, fm = variant_model(table["activities"], table["cases"])
+    ref = discover_journey(log).net
+    assert (len(net.places), len(net.transitions), len(net.arcs)) == (
+        len(ref.places), len(ref.transitions), len(ref.arcs))
+    assert sorted(str(t.label) for t in net.transitions) == sorted(str(t.label) for t in ref.transitions)
+    # noise (-1) is left out; all variants in one cluster is the whole-log model
+    one = partition_quality(table["activities"], table["cases"], np.zeros(len(table), int))
+    assert one["model_size"] == len(ref.places) + len(ref.transitions) and one["clusters"] == 1
+    only = partition_quality(table["activities"], table["cases"], np.r_[np.zeros(len(table) - 1, int), -1])
+    assert only["clusters"] == 1
+    assert partition_quality(table["activities"], table["cases"], np.full(len(table), -1))["clusters"] == 0
+
+
+def test_precision_gain_vetoes_a_larger_k_only_at_the_same_silhouette(monkeypatch):
+    from journeymining.cluster import selection
+
+    sil = {2: 0.600, 3: 0.605, 4: 0.700}   # by number of clusters; 3 within SILHOUETTE_TIE of 2
+    monkeypatch.setattr(selection, "case_silhouette", lambda D, lab, w: sil[len(set(lab))])
+    monkeypatch.setattr(selection, "distinct_point_silhouette", lambda D, lab, w, points: sil[len(set(lab))])
+    full = {2: np.array([0, 0, 1, 1, 1, 1]), 3: np.array([0, 0, 1, 1, 2, 2]),
+            4: np.array([0, 1, 2, 2, 3, 3])}
+    args = dict(points=None, n_bootstrap=0, random_state=0, min_stability=0.8, min_silhouette=0.25)
+
+    def run(ks, precision):
+        def quality(labels):
+            n = len(set(labels.tolist()))
+            return {"fitness": 1.0, "precision": precision[n], "model_size": 10 * n}
+        return selection.select_k(ks, full, np.zeros((6, 6)), np.ones(6), None, quality=quality, **args)
+
+    assert selection.select_k([2, 3], full, np.zeros((6, 6)), np.ones(6), None, **args)[0] == 3
+    best, rows, sel = run([2, 3], {1: 0.5, 2: 0.6, 3: 0.5})        # k = 3: no gain over one model
+    assert best == 2 and sel["vetoed"] == [3]
+    assert [r[5] for r in rows] == [True, False] and len(rows[0]) == len(selection.SELECTION_COLUMNS)
+    assert [r[9] for r in rows] == pytest.approx([0.1, 0.0]) and [r[10] for r in rows] == [20, 30]
+    no_clear, text = selection.selection_sentence(sel, n_clusters="auto", method="kmeans",
+                                                  min_stability=0.8, min_silhouette=0.25)
+    assert "k=3 set aside: no precision gain at the same silhouette standing" in text
+    assert run([2, 3], {1: 0.5, 2: 0.6, 3: 0.7})[0] == 3           # a gain: the silhouette decides
+    assert run([2, 3, 4], {1: 0.5, 2: 0.6, 3: 0.7, 4: 0.4})[0] == 4  # clearly better silhouette: kept
+    assert run([2, 3], {1: 0.9, 2: 0.6, 3: 0.5})[0] == 2           # no smaller k to fall back on
+
+
+def test_k_selection_figure_with_model_quality():
+    import matplotlib.pyplot as plt
+
+    model = VariantClusterer(random_state=0, n_bootstrap=3, quality_criterion=True).fit(make_log(TWO_KINDS))
+    fig = plot_k_selection(model)
+    assert len(fig.axes) == 3                                       # criteria, quality, model size
+    labels = [line.get_label() for line in fig.axes[1].get_lines()]
+    assert labels[:4] == ["fitness (per-cluster models)", "precision (per-cluster models)",
+                          "fitness, one model (k = 1)", "precision, one model (k = 1)"]
+    assert fig.axes[1].get_title() == "per-cluster models: precision gain +0.273 at the chosen k"
+    assert [p.get_height() for p in fig.axes[2].patches] == model.selection_table_["model_size"].tolist()
+    one = plt.figure()
+    plt.close(one)
+    assert plot_k_selection(model, ax=one.add_subplot()) is one and len(one.axes) == 1
+    three = plt.figure()
+    plt.close(three)
+    with pytest.raises(ClusteringError, match="draws on one or two Axes; got 3"):
+        plot_k_selection(model, ax=three.subplots(1, 3))
+
+
+def test_quality_criterion_keeps_the_planted_types():
+    # noise-free, to stay fast: ETConformance replays every prefix, and 35 % noise gives ~300-400
+    # variants (5-20 s per fit; the choices of all 18 noisy cases above were checked unchanged)
+    log, truth = planted_journeys(4, 0, noise=0.0)
+    model = VariantClusterer("edit_distance", method="agglomerative", random_state=0,
+                             quality_criterion=True).fit(log)
+    assert model.n_clusters_ == 4
+    assert adjusted_rand_score(truth.loc[model.labels_.index], model.labels_) == 1.0
+    table = model.selection_table_.set_index("k")
+    assert table.loc[4, "precision_gain"] > 0 and table.loc[4, "chosen"]
+    assert (table["model_size"] > model.quality_baseline_["model_size"]).all()

@@ -5,6 +5,7 @@ Modules by concern: :mod:`~journeymining.cluster.variants` (the variant view of 
 :mod:`~journeymining.cluster.distances` (edit and Euclidean distances),
 :mod:`~journeymining.cluster.linkage` (weighted average linkage),
 :mod:`~journeymining.cluster.selection` (silhouettes, stability, choice of k),
+:mod:`~journeymining.cluster.quality` (fitness, precision and size of per-cluster models per k),
 :mod:`~journeymining.cluster.estimator` (:class:`VariantClusterer`),
 :mod:`~journeymining.cluster.profiles` (cluster profiles), :mod:`~journeymining.cluster.scoring`
 (per-cluster models against no clustering and pm4py) and :mod:`~journeymining.cluster.plots`.

@@ -4,7 +4,8 @@
 encodes them (:mod:`journeymining.cluster.encodings`) or measures their edit distance
 (:mod:`journeymining.cluster.distances`), clusters them with their case counts as weights
 (k-means, weighted average linkage from :mod:`journeymining.cluster.linkage`, DBSCAN or HDBSCAN),
-chooses k when asked (:mod:`journeymining.cluster.selection`), and maps the labels back to cases
+chooses k when asked (:mod:`journeymining.cluster.selection`, with the per-cluster model quality
+of :mod:`journeymining.cluster.quality`), and maps the labels back to cases
 and customers with a profile of each cluster (:mod:`journeymining.cluster.profiles`).
 :class:`ClusteringError` is re-exported here from :mod:`journeymining.cluster.errors`.
 """
@@ -24,7 +25,8 @@ from journeymining.cluster.encodings import BLOCKS, ENCODINGS, VariantEncoder
 from journeymining.cluster.errors import ClusteringError
 from journeymining.cluster.linkage import assign_by_average, robust_cut, weighted_average_linkage
 from journeymining.cluster.profiles import CaseMeasures, profile_table
-from journeymining.cluster.selection import select_k, selection_sentence
+from journeymining.cluster.quality import NOISE_THRESHOLD, QualityCache, partition_quality
+from journeymining.cluster.selection import SELECTION_COLUMNS, select_k, selection_sentence
 from journeymining.cluster.variants import variants_of
 from journeymining.core import columns as C
 from journeymining.core.eventlog import check_log
@@ -80,7 +82,9 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         (:func:`weighted_silhouette`) and the bootstrap stability of the partition (mean
         case-weighted adjusted Rand index over ``n_bootstrap`` resamples of the cases). Among the
         k with stability >= ``min_stability`` the k with the highest mean of the two silhouettes
-        wins (ties: smaller k); ``no_clear_groups_`` says when no k is convincing.
+        wins (ties: smaller k); ``no_clear_groups_`` says when no k is convincing. With
+        ``quality_criterion=True`` the gain in precision of per-cluster models can veto a k
+        (see ``quality_criterion``).
     max_clusters : int, default 8
         Largest k tried by ``n_clusters="auto"``.
     eps : float, default 0.3
@@ -103,6 +107,26 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
     min_silhouette : float, default 0.25
         Below this standard silhouette of the chosen k, ``no_clear_groups_`` is set (Kaufman &
         Rousseeuw: no substantial structure).
+    quality_criterion : bool, default False
+        ``n_clusters="auto"``: also score every k by the quality of per-cluster process models
+        (:func:`journeymining.cluster.quality.partition_quality`). For each cluster of the
+        k-partition an inductive-miner model (noise threshold 0.2, as
+        :func:`journeymining.discover.discover_journey`) is discovered from its variants
+        weighted by their cases, and scored on the *same* cases with pm4py's token-replay
+        fitness and ETConformance precision (one replay per variant, weighted by its cases);
+        per k ``selection_table_`` reports the means of the clusters' figures weighted by their
+        cases (``fitness``, ``precision``), their gains over k = 1, one model of the whole log
+        (``fitness_gain``, ``precision_gain``), and the total size of the models
+        (``model_size``: places + transitions summed over the clusters). These are in-sample
+        figures, optimistic by design and cheap; score a chosen partition on held-out cases
+        with :func:`journeymining.cluster.score_clusters`. The precision gain only vetoes: a k
+        whose gain is not positive is never preferred to a smaller stable k with the same
+        silhouette standing (mean silhouette within 0.01, see
+        :func:`journeymining.cluster.selection.select_k`). Off by default because it is not
+        cheap: ETConformance replays every prefix of every variant, so a fit took about 1.5-3.5 s
+        longer on the help desk (211 variants) and on 1,000 generated tickets (151 variants)
+        (twice that on a loaded machine), and 5-20 s longer on 600 noisy cases with 300-400 variants. Only the ``max_variants``
+        most frequent variants enter, as for the silhouettes.
     random_state : int, RandomState or None, default None
         Seed of k-means and of the stability resamples (the other steps are deterministic).
     case_id_key, activity_key, timestamp_key : str
@@ -127,7 +151,14 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
     selection_table_ : DataFrame
         One row per k tried by ``"auto"`` (empty otherwise): ``k``, ``silhouette`` (standard,
         case level), ``silhouette_variants`` (distinct points), ``stability`` (mean bootstrap
-        ARI, NaN with ``n_bootstrap=0``), ``stable``, ``chosen``.
+        ARI, NaN with ``n_bootstrap=0``), ``stable``, ``chosen``, then the model-quality
+        criterion (NaN unless ``quality_criterion=True``): ``fitness`` and ``precision``
+        (case-weighted means over the per-cluster models, in sample), ``fitness_gain`` and
+        ``precision_gain`` (minus those of one model of the whole log) and ``model_size``
+        (places + transitions summed over the clusters' models).
+    quality_baseline_ : dict or None
+        The k = 1 figures the gains are taken from (``fitness``, ``precision``,
+        ``model_size`` of one model of the whole log); None when not computed.
     criterion_ : DataFrame
         The same table (kept for callers of earlier versions).
     no_clear_groups_ : bool
@@ -171,7 +202,7 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, encoding="profile", *, ngram=2, binary=True, include=("activities",), method="kmeans",
                  n_clusters="auto", max_clusters=8, eps=0.3, min_cluster_size=5,
                  max_variants=2000, min_cluster_share=0.02, n_bootstrap=10, min_stability=0.8,
-                 min_silhouette=0.25,
+                 min_silhouette=0.25, quality_criterion=False,
                  random_state=None, case_id_key=C.CASE,
                  activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP, settings=None):
         self.settings = settings
@@ -189,6 +220,7 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         self.n_bootstrap = n_bootstrap
         self.min_stability = min_stability
         self.min_silhouette = min_silhouette
+        self.quality_criterion = quality_criterion
         self.random_state = random_state
         self.case_id_key = case_id_key
         self.activity_key = activity_key
@@ -243,6 +275,9 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             if not (isinstance(v, (int, float)) and not isinstance(v, bool) and -1 <= v <= 1):
                 raise ClusteringError(f"{name}={v!r} must be a number between -1 and 1 "
                                       f"(e.g. {0.8 if name == 'min_stability' else 0.25}).")
+        if not isinstance(self.quality_criterion, (bool, np.bool_)):
+            raise ClusteringError(f"quality_criterion={self.quality_criterion!r} must be True or False "
+                                  "(score every k by per-cluster model fitness and precision).")
         if not (isinstance(self.eps, (int, float)) and self.eps > 0):
             raise ClusteringError(f"eps={self.eps!r} must be a positive number.")
         if not isinstance(self.min_cluster_size, (int, np.integer)) or self.min_cluster_size < 1:
@@ -307,6 +342,7 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
             _, first, inverse = np.unique(X[top], axis=0, return_index=True, return_inverse=True)
             inverse = inverse.reshape(-1)
         self._points = (first, inverse)
+        self._top_variants = [var.variants[i] for i in top]
         criterion = []
         centers = None
         step(f"clustering: {self.method} on {V} variants")
@@ -380,10 +416,12 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
         self._variant_seqs = var.variants
         self.variant_labels_ = labels
         self.n_clusters_ = len(order)
-        self.selection_table_ = pd.DataFrame(
-            criterion, columns=["k", "silhouette", "silhouette_variants", "stability", "stable", "chosen"])
+        self.selection_table_ = pd.DataFrame(criterion, columns=SELECTION_COLUMNS)
         self.criterion_ = self.selection_table_
         sel = getattr(self, "_selection", None) if criterion else None
+        base = sel.get("baseline") if sel else None
+        self.quality_baseline_ = (None if base is None else
+                                  {key: base[key] for key in ("fitness", "precision", "model_size")})
         self.no_clear_groups_, self.selection_note_ = selection_sentence(
             sel, n_clusters=self.n_clusters, method=self.method, min_stability=self.min_stability,
             min_silhouette=self.min_silhouette)
@@ -421,10 +459,17 @@ class VariantClusterer(ClusterMixin, BaseEstimator):
 
     def _select_k(self, ks, full, D, w, resample):
         """:func:`journeymining.cluster.selection.select_k` with this estimator's parameters."""
+        quality = None
+        if self.quality_criterion:
+            step(f"clustering: per-cluster models for k = 1 and k = {ks[0]} .. {ks[-1]}")
+            cache = QualityCache(self._top_variants, w, NOISE_THRESHOLD)
+
+            def quality(labels):
+                return partition_quality(self._top_variants, w, labels, NOISE_THRESHOLD, cache=cache)
         best, rows, self._selection = select_k(
             ks, full, D, w, resample, points=self._points, n_bootstrap=self.n_bootstrap,
             random_state=self.random_state, min_stability=self.min_stability,
-            min_silhouette=self.min_silhouette)
+            min_silhouette=self.min_silhouette, quality=quality)
         return best, rows
 
     def _resample_agglomerative(self, D, top_n):

@@ -1,7 +1,8 @@
 """Figures of a clustering (matplotlib Figures, closed in pyplot so that Jupyter shows the returned one once).
 
 :func:`plot_cluster_sizes` draws cases per cluster with each cluster's representative path,
-:func:`plot_k_selection` the k-selection criteria of ``n_clusters="auto"`` per k,
+:func:`plot_k_selection` the k-selection criteria of ``n_clusters="auto"`` per k (with the
+per-cluster model quality of :func:`plot_model_quality`),
 :func:`plot_cluster_maps` the directly-follows graph of each cluster side by side, and
 :func:`plot_variant_embedding` a 2-D map of the variants coloured by cluster. :func:`new_axes`,
 :func:`shorten` and :func:`cluster_colour` are the shared drawing helpers.
@@ -24,15 +25,16 @@ from journeymining.core import columns as C
 from journeymining.core.docs import fill_docstrings
 from journeymining import discover as discovery
 
-__all__ = ["plot_cluster_sizes", "plot_k_selection", "plot_cluster_maps", "plot_variant_embedding",
-           "new_axes", "shorten", "cluster_colour"]
+__all__ = ["plot_cluster_sizes", "plot_k_selection", "plot_model_quality", "plot_cluster_maps",
+           "plot_variant_embedding", "new_axes", "shorten", "cluster_colour"]
 
 
 def new_axes(ax, figsize, nrows=1, ncols=1):
     """``(figure, axes)``: ``ax``'s figure, or a new constrained-layout Figure of ``nrows x ncols``
     axes that is not left open in pyplot."""
-    if ax is not None:
-        return ax.figure, np.atleast_1d(ax)
+    if ax is not None:  # one Axes or a sequence of Axes of one figure
+        axes = np.atleast_1d(np.asarray(ax, dtype=object)).ravel()
+        return axes[0].figure, axes
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=figsize, layout="constrained")
@@ -109,16 +111,21 @@ def cluster_colour(cluster):
 def plot_k_selection(model, *, ax=None):
     """The k-selection criteria of a fitted ``VariantClusterer(n_clusters="auto")`` per k.
 
-    Standard case-level silhouette, variant silhouette and bootstrap stability (mean ARI) against
-    k on one axis (all lie in [-1, 1]); the chosen k is marked, the ``min_stability`` and
-    ``min_silhouette`` levels are dashed, and the title says when no k is convincing.
+    First panel: standard case-level silhouette, variant silhouette and bootstrap stability
+    (mean ARI) against k on one axis (all lie in [-1, 1]); the chosen k is marked, the
+    ``min_stability`` and ``min_silhouette`` levels are dashed, and the title says when no k is
+    convincing. Second panel, when the model was fitted with ``quality_criterion=True``: the
+    case-weighted fitness and precision of the per-cluster models against k (in sample), the
+    figures of one model of the whole log (k = 1) dotted, and the total model size (places +
+    transitions summed over the clusters) as grey bars on a right-hand axis.
 
     Parameters
     ----------
     model : VariantClusterer
         Fitted with ``n_clusters="auto"``.
-    ax : matplotlib Axes, optional
-        Where to draw; by default a new Figure (not registered with pyplot).
+    ax : matplotlib Axes or sequence of two Axes, optional
+        Where to draw; by default a new Figure (not registered with pyplot). One Axes gets the
+        first panel only; two Axes get both panels.
 
     Returns
     -------
@@ -141,6 +148,10 @@ def plot_k_selection(model, *, ax=None):
     >>> fig = plot_k_selection(VariantClusterer(random_state=0, n_bootstrap=3).fit(log))
     >>> [line.get_label() for line in fig.axes[0].get_lines()][:3]
     ['standard silhouette (cases)', 'variant silhouette', 'stability (bootstrap ARI)']
+    >>> fig = plot_k_selection(VariantClusterer(random_state=0, n_bootstrap=3,
+    ...                                         quality_criterion=True).fit(log))
+    >>> [line.get_label() for line in fig.axes[1].get_lines()][:2]
+    ['fitness (per-cluster models)', 'precision (per-cluster models)']
     """
     check_is_fitted(model, "selection_table_")
     table = model.selection_table_
@@ -149,7 +160,11 @@ def plot_k_selection(model, *, ax=None):
             "plot_k_selection needs a model fitted with n_clusters='auto' and method 'kmeans' or "
             f"'agglomerative'; this one has n_clusters={model.n_clusters!r}, method={model.method!r} "
             "and no selection table.")
-    fig, (ax,) = new_axes(ax, (7, 4))
+    has_quality = "precision" in table and table["precision"].notna().any()
+    fig, axes = new_axes(ax, (11, 4) if has_quality else (7, 4), 1, 2 if has_quality else 1)
+    if len(axes) > 2:
+        raise ClusteringError(f"plot_k_selection draws on one or two Axes; got {len(axes)}.")
+    ax = axes[0]
     k = table["k"].to_numpy()
     ax.plot(k, table["silhouette"], "o-", color="#1f77b4", label="standard silhouette (cases)")
     ax.plot(k, table["silhouette_variants"], "s--", color="#9ecae1", label="variant silhouette")
@@ -168,7 +183,44 @@ def plot_k_selection(model, *, ax=None):
         title += ": no convincing groups"
     ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
+    if has_quality and len(axes) > 1:
+        plot_model_quality(table, getattr(model, "quality_baseline_", None), axes[1])
     return fig
+
+
+def plot_model_quality(table, baseline, ax):
+    """The model-quality panel of :func:`plot_k_selection` on ``ax`` (``table``: a
+    ``selection_table_`` with the quality columns; ``baseline``: the k = 1 figures or None)."""
+    k = table["k"].to_numpy()
+    ax.plot(k, table["fitness"], "o-", color="#2ca02c", label="fitness (per-cluster models)")
+    ax.plot(k, table["precision"], "s-", color="#d62728", label="precision (per-cluster models)")
+    if baseline is not None:
+        ax.axhline(baseline["fitness"], color="#2ca02c", ls=":", lw=1, label="fitness, one model (k = 1)")
+        ax.axhline(baseline["precision"], color="#d62728", ls=":", lw=1,
+                   label="precision, one model (k = 1)")
+    for c in table.loc[table["chosen"], "k"]:
+        ax.axvline(c, color="#555555", lw=1, alpha=0.6)
+    low = float(np.nanmin(table[["fitness", "precision"]].to_numpy()))
+    if baseline is not None:
+        low = min(low, baseline["precision"], baseline["fitness"])
+    ax.set_ylim(max(0.0, low - 0.1), 1.02)
+    ax.set_xticks(k)
+    ax.set_xlabel("k (clusters)")
+    ax.set_ylabel("in sample, weighted by cases")
+    size = ax.twinx()
+    size.bar(k, table["model_size"], width=0.5, color="#bbbbbb", alpha=0.35, zorder=0,
+             label="total model size (nodes)")
+    if baseline is not None:
+        size.axhline(baseline["model_size"], color="#888888", ls="--", lw=1)
+    size.set_ylabel("places + transitions, summed over clusters", fontsize=8)
+    ax.set_zorder(size.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    handles = ax.get_legend_handles_labels()
+    more = size.get_legend_handles_labels()
+    ax.legend(handles[0] + more[0], handles[1] + more[1], loc="lower right", fontsize=7, frameon=False)
+    gain = table.loc[table["chosen"], "precision_gain"]
+    ax.set_title("per-cluster models" + (f": precision gain {float(gain.iloc[0]):+.3f} at the chosen k"
+                                         if len(gain) and not np.isnan(gain.iloc[0]) else ""), fontsize=10)
 
 
 def plot_cluster_maps(log, labels, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,

@@ -1,12 +1,14 @@
-"""Choosing the number of clusters: silhouettes, bootstrap stability and the selection table.
+"""Choosing the number of clusters: silhouettes, bootstrap stability, model quality and the table.
 
-``VariantClusterer(n_clusters="auto")`` scores every k with three criteria:
+``VariantClusterer(n_clusters="auto")`` scores every k with these criteria:
 :func:`case_silhouette` (the standard silhouette of the cases, computed from distances between
-variants), :func:`weighted_silhouette` (the silhouette of the distinct points, weighted by cases)
-and the bootstrap stability of the partition (mean case-weighted adjusted Rand index,
-:func:`weighted_ari`, over resamples of the cases). :func:`select_k` applies the rule that picks k
-from them and returns the rows of ``selection_table_``; :func:`selection_sentence` states the
-outcome in one sentence. The figure of the table is
+variants), :func:`weighted_silhouette` (the silhouette of the distinct points, weighted by cases),
+the bootstrap stability of the partition (mean case-weighted adjusted Rand index,
+:func:`weighted_ari`, over resamples of the cases) and, with ``quality_criterion=True``, the
+case-weighted fitness and precision of per-cluster models and their gain over one model of the
+whole log (:func:`journeymining.cluster.quality.partition_quality`). :func:`select_k` applies
+the rule that picks k from them and returns the rows of ``selection_table_``;
+:func:`selection_sentence` states the outcome in one sentence. The figure of the table is
 :func:`journeymining.cluster.plots.plot_k_selection`.
 """
 
@@ -16,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["weighted_silhouette", "case_silhouette", "silhouette_values", "distinct_point_silhouette",
-           "weighted_ari", "select_k", "selection_sentence"]
+           "weighted_ari", "select_k", "selection_sentence", "SELECTION_COLUMNS", "SILHOUETTE_TIE"]
+
+SELECTION_COLUMNS = ["k", "silhouette", "silhouette_variants", "stability", "stable", "chosen",
+                     "fitness", "precision", "fitness_gain", "precision_gain", "model_size"]
+"""The columns of ``selection_table_``, in order (the rows of :func:`select_k`)."""
+
+SILHOUETTE_TIE = 0.01
+"""Two k whose mean silhouette differs by at most this much have the same silhouette standing
+(the model-quality veto of :func:`select_k` applies between them)."""
 
 
 def weighted_silhouette(D, labels, weights):
@@ -160,8 +170,8 @@ def distinct_point_silhouette(D, labels, w, points):
 
 
 def select_k(ks, full, D, w, resample, *, points, n_bootstrap, random_state, min_stability,
-             min_silhouette):
-    """Standard case silhouette, variant silhouette and bootstrap stability of every k.
+             min_silhouette, quality=None):
+    """Standard case silhouette, variant silhouette, bootstrap stability and model quality of every k.
 
     Stability of k: the mean, over ``n_bootstrap`` resamples of the cases (multinomial
     counts per variant, seeded by ``random_state``), of the case-weighted adjusted Rand index
@@ -175,6 +185,17 @@ def select_k(ks, full, D, w, resample, *, points, n_bootstrap, random_state, min
     their mean guards against both. Without a stable k the best mean is kept and
     ``no_clear_groups_`` is set, as it is when the standard silhouette of the chosen k is
     below ``min_silhouette``.
+
+    Model quality (``quality`` given): for every k, and for k = 1 (all variants in one
+    cluster), ``quality(labels)`` returns the case-weighted mean token-replay fitness and
+    ETConformance precision of one inductive-miner model per cluster, discovered and scored on
+    the cluster's own cases (in sample), and the total model size (places + transitions summed
+    over the clusters), see :func:`journeymining.cluster.quality.partition_quality`. The
+    gains are the differences to k = 1. The precision gain is used **only as a veto**: a k
+    whose precision gain is not positive is never chosen over a smaller stable k with the same
+    silhouette standing (mean silhouette at most :data:`SILHOUETTE_TIE` lower); the best of
+    those smaller k (highest mean silhouette, then smaller k) is taken instead, and the check
+    is repeated on it. A k with a clearly higher silhouette is kept whatever its gain.
 
     Parameters
     ----------
@@ -193,17 +214,23 @@ def select_k(ks, full, D, w, resample, *, points, n_bootstrap, random_state, min
         Distinct points of the encoding, as :func:`distinct_point_silhouette`.
     n_bootstrap, random_state, min_stability, min_silhouette
         As :class:`journeymining.cluster.estimator.VariantClusterer`.
+    quality : callable or None
+        ``quality(labels) -> {"fitness", "precision", "model_size", ...}`` for labels of the
+        variants; None (default) skips the model-quality criterion (its columns are NaN).
 
     Returns
     -------
     best : int
         The chosen k.
     rows : list of tuple
-        ``(k, silhouette, silhouette_variants, stability, stable, chosen)`` per k (the rows of
-        ``selection_table_``).
+        One tuple per k in the order of :data:`SELECTION_COLUMNS`: ``(k, silhouette,
+        silhouette_variants, stability, stable, chosen, fitness, precision, fitness_gain,
+        precision_gain, model_size)`` (the rows of ``selection_table_``).
     selection : dict
         What :func:`selection_sentence` reports: ``k``, ``no_clear``, ``any_stable``,
-        ``silhouette``, ``stability`` and ``B`` (resamples).
+        ``silhouette``, ``stability``, ``B`` (resamples), ``quality`` (the chosen k's row of
+        model figures, None without ``quality``), ``baseline`` (k = 1's) and ``vetoed`` (the k
+        set aside by the veto).
     """
     from sklearn.utils import check_random_state
 
@@ -225,6 +252,18 @@ def select_k(ks, full, D, w, resample, *, points, n_bootstrap, random_state, min
     stable = {k: (not B or resample is None or stab[k] >= min_stability) for k in ks}
     pool = [k for k in ks if stable[k]] or ks
 
+    nan_q = {"fitness": np.nan, "precision": np.nan, "fitness_gain": np.nan,
+             "precision_gain": np.nan, "model_size": np.nan}
+    qual, baseline = {k: dict(nan_q) for k in ks}, None
+    if quality is not None:
+        baseline = quality(np.zeros(len(w), int))
+        for k in ks:
+            q = quality(np.asarray(full[k]))
+            qual[k] = {"fitness": q["fitness"], "precision": q["precision"],
+                       "fitness_gain": q["fitness"] - baseline["fitness"],
+                       "precision_gain": q["precision"] - baseline["precision"],
+                       "model_size": q["model_size"]}
+
     def score(k):   # the two silhouettes together (see the docstring)
         vals = [v for v in (sil[k], sil_var[k]) if not np.isnan(v)]
         return float(np.mean(vals)) if vals else -np.inf
@@ -233,10 +272,21 @@ def select_k(ks, full, D, w, resample, *, points, n_bootstrap, random_state, min
     for k in pool[1:]:  # strictly better to move to a larger k
         if score(k) > score(best) + 1e-9:
             best = k
+    vetoed = []
+    while quality is not None and not qual[best]["precision_gain"] > 1e-9:
+        near = [k for k in pool if k < best and score(k) >= score(best) - SILHOUETTE_TIE]
+        if not near:
+            break
+        vetoed.append(best)
+        best = max(near, key=lambda k: (score(k), -k))
     no_clear = (not any(stable.values())) or not (sil[best] >= min_silhouette)
     selection = dict(k=best, no_clear=no_clear, any_stable=any(stable.values()),
-                     silhouette=sil[best], stability=stab[best], B=B)
-    rows = [(k, sil[k], sil_var[k], stab[k], stable[k], k == best) for k in ks]
+                     silhouette=sil[best], stability=stab[best], B=B,
+                     quality=qual[best] if quality is not None else None, baseline=baseline,
+                     vetoed=vetoed)
+    rows = [(k, sil[k], sil_var[k], stab[k], stable[k], k == best, qual[k]["fitness"],
+             qual[k]["precision"], qual[k]["fitness_gain"], qual[k]["precision_gain"],
+             qual[k]["model_size"]) for k in ks]
     return best, rows, selection
 
 
@@ -260,6 +310,15 @@ def selection_sentence(selection, *, n_clusters, method, min_stability, min_silh
     stab = ("stability not computed (n_bootstrap=0)" if not sel["B"] else
             f"bootstrap stability (mean ARI over {sel['B']} resamples) {sel['stability']:.3f}")
     text = (f"k={sel['k']} chosen: standard case-level silhouette {sel['silhouette']:.3f}, {stab}.")
+    q, base = sel.get("quality"), sel.get("baseline")
+    if q is not None:
+        text += (f" Per-cluster models (in sample): precision {q['precision']:.3f} "
+                 f"({q['precision_gain']:+.3f} over one model of the log), fitness {q['fitness']:.3f} "
+                 f"({q['fitness_gain']:+.3f}), total size {int(q['model_size'])} nodes "
+                 f"(one model: {int(base['model_size'])}).")
+        if sel.get("vetoed"):
+            text += (f" k={', '.join(map(str, sel['vetoed']))} set aside: no precision gain at "
+                     "the same silhouette standing.")
     if not sel["any_stable"]:
         text += (f" No k is stable (stability >= {min_stability}): the journeys do not form "
                  "clear groups; the k with the highest silhouette is shown.")
