@@ -15,13 +15,16 @@ from journeymining.cluster import (  # noqa: F401
     edit_distance_matrix,
     plot_cluster_maps,
     plot_cluster_sizes,
+    plot_k_selection,
     plot_variant_embedding,
+    case_silhouette,
     pm4py_cluster_labels,
     profile_clusters,
     score_clusters,
     weighted_silhouette,
 )
 from journeymining.measure.cohorts import CohortComparison, compare_cohorts, detect_drift  # noqa: F401
+from journeymining.measure.drift import open_cases  # noqa: F401
 from journeymining.conform import Conformance, compare_to_map  # noqa: F401
 from journeymining.measure.cx_map import cx_map_table, plot_cx_map  # noqa: F401
 from journeymining.discover import (  # noqa: F401
