@@ -415,13 +415,18 @@ class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
 
         Values already in the log are kept; events whose activity is not a touchpoint stay empty.
         """
-        out = log.copy()
+        import numpy as np
+        import pandas as pd
+
+        out = log.copy(deep=False)            # new columns only; the caller's frame is untouched
+        codes, uniq = pd.factorize(out[activity_key], sort=False)
         table = self.touchpoint_table().set_index("activity")
-        for col, source in ((C.STAGE, "stage"), (C.ACTOR, "actor")):
-            mapped = out[activity_key].map(table[source].dropna())
-            out[col] = out[col].fillna(mapped) if col in out else mapped
-        mapped = out[activity_key].where(out[activity_key].isin(self.activities))
-        out[C.TOUCHPOINT] = out[C.TOUCHPOINT].fillna(mapped) if C.TOUCHPOINT in out else mapped
+        known = set(self.activities)
+        for col, source in ((C.STAGE, "stage"), (C.ACTOR, "actor"), (C.TOUCHPOINT, None)):
+            values = table[source].dropna() if source else None
+            per = [(u if u in known else None) if source is None else values.get(u) for u in uniq]
+            mapped = pd.Series(np.array(per + [None], dtype=object)[codes], index=out.index)
+            out[col] = out[col].fillna(mapped) if col in out else mapped.astype("str")
         return out
 
     def stage_of(self, activity):

@@ -352,7 +352,7 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
         ticket_c = pd.factorize(log[ticket], sort=False)[0][order].astype(np.int64)
     else:
         ticket_c = ccode[order].astype(np.int64)
-    ev = pd.DataFrame({
+    ev = {   # one array per column, in case order
         "seq": np.arange(n, dtype=np.int64),
         "row": order.astype(np.int64),
         "c": ccode[order].astype(np.int64),
@@ -364,7 +364,7 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
         "step": (~(log[kind_key].astype("string").fillna("") == "change").to_numpy(dtype=bool))[order]
         if kind_key in log.columns else np.ones(n, dtype=bool),
         "contact_col": _bool_col(log[contact_key])[order] if contact_key in log.columns else np.zeros(n, bool),
-    })
+    }
     goal, resolution = set(s.goal or ()), set(s.resolution or ())
     closure, contacts = set(s.closure) | goal, set(s.contacts or ())
     automatic, tps = set(s.automatic), set(s.touchpoints)

@@ -117,17 +117,18 @@ def _handovers(res, cust, non_agent, c):
 
 def event_marks(ev, acts, hops, rets, non_agents):
     """Per event (case order): every event-level mark the definitions need (see the module docstring)."""
-    c = ev["c"].to_numpy()
+    ev = {k: np.asarray(v) for k, v in ev.items()}
+    c = ev["c"]
     n = len(c)
-    a = ev["a"].to_numpy()
-    ts = ev["ts"].to_numpy()
+    a = ev["a"]
+    ts = ev["ts"]
     first, starts, lengths, case_start, case_end = case_bounds(c)
     flag = {k: acts[k].to_numpy(dtype=bool)[a] for k in ("is_goal", "is_res", "is_closure", "is_contact", "is_auto", "is_tp")}
-    step = ev["step"].to_numpy(dtype=bool)
-    team, res, cust, stage = (ev[k].to_numpy(dtype=np.int64) for k in ("team", "res", "cust", "stage"))
-    ticket = ev["ticket"].to_numpy(dtype=np.int64)
+    step = ev["step"].astype(bool)
+    team, res, cust, stage = (ev[k].astype(np.int64) for k in ("team", "res", "cust", "stage"))
+    ticket = ev["ticket"].astype(np.int64)
     tp_team = acts["tp_team"].to_numpy(dtype=np.int64)[a]
-    contact_ch = np.where(ev["ch"].to_numpy() >= 0, ev["ch"].to_numpy(), acts["tp_ch"].to_numpy(dtype=np.int64)[a])
+    contact_ch = np.where(ev["ch"] >= 0, ev["ch"], acts["tp_ch"].to_numpy(dtype=np.int64)[a])
     wait = np.empty(n, dtype="float64")
     wait[1:] = (ts[1:] - ts[:-1]).astype("float64")
     wait[first] = np.nan
@@ -138,7 +139,7 @@ def event_marks(ev, acts, hops, rets, non_agents):
         ticket_first[at] = True
     stage_at = _last_at_or_before(stage >= 0, case_start)
     stage_context = np.where(stage_at >= 0, stage[np.maximum(stage_at, 0)], -1)
-    explicit = (flag["is_contact"] | ev["contact_col"].to_numpy(dtype=bool)) & step
+    explicit = (flag["is_contact"] | ev["contact_col"].astype(bool)) & step
     contact, repeat, prev_ch, switch = _contacts(explicit, ticket_first, contact_ch, c)
     reopen = _reopens(step, flag["is_res"], flag["is_goal"], flag["is_closure"], c)
     change, from_team, to_team, planned, ping = _team_changes(
@@ -147,9 +148,9 @@ def event_marks(ev, acts, hops, rets, non_agents):
     non_agent[non_agents["r"].to_numpy(dtype=np.int64)] = True
     handover = _handovers(res, cust, non_agent, c)
     return pd.DataFrame({
-        "seq": ev["seq"].to_numpy(), "row": ev["row"].to_numpy(), "case": c, "pos": pos, "ts": ts, "step": step,
+        "seq": ev["seq"], "row": ev["row"], "case": c, "pos": pos, "ts": ts, "step": step,
         "timer": flag["is_auto"], "stage_context": stage_context, "stage": stage, "wait_ns": wait,
-        "csat": ev["csat"].to_numpy(), "goal_event": flag["is_goal"] & step, "res_event": flag["is_res"] & step,
+        "csat": ev["csat"], "goal_event": flag["is_goal"] & step, "res_event": flag["is_res"] & step,
         "ticket": ticket, "ticket_first": ticket_first, "cust": cust, "res": res, "is_auto": flag["is_auto"],
         "contact": contact, "contact_channel": np.where(contact, contact_ch, -1), "prev_contact_channel": prev_ch,
         "act": a, "repeat_contact": repeat, "channel_switch": switch, "reopen": reopen, "handoff": change,
