@@ -85,7 +85,7 @@ from journeymining.core import columns as C
 from journeymining.core.durations import format_duration
 from journeymining.core.eventlog import check_log
 from journeymining.core.errors import EventLogError
-from journeymining.measure.marks import (case_table, categorical, event_marks, goal_reached, label_codes,
+from journeymining.measure.marks import (case_bounds, case_table, categorical, event_marks, goal_reached, label_codes,
                                          open_cases, sla_rows, stage_time)
 from journeymining.measure.settings import JourneySettings
 
@@ -509,7 +509,8 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
                                   f"the log has no {C.RESOURCE!r} (agent) values")
 
     # an open case accrues time in its last stage until the log ends
-    last = marks.groupby("case", sort=True).tail(1)
+    _, starts, lengths, _, _ = case_bounds(marks["case"].to_numpy())
+    last = marks.iloc[starts + lengths - 1]
     open_last = last[is_open[last["case"].to_numpy(dtype="int64")] & last["stage_context"].notna().to_numpy()]
     if len(open_last):
         add = pd.DataFrame({"case": open_last["case"].to_numpy(dtype="int64"),
