@@ -373,13 +373,22 @@ def _definition_rows(m, jm, e_of_m, n_cases):
     lost = np.nan_to_num(ev["wait_h"].to_numpy(dtype="float64") * 3.6e12).astype(np.int64)
     rows = []
 
+    act_codes, act_names = act.cat.codes.to_numpy(), np.asarray(act.cat.categories, dtype=object)
+
+    def labels(name, idx):
+        col = act if name == "act" else ev[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy()[idx]
+            return np.where(codes >= 0, np.asarray(col.cat.categories, dtype=object)[np.maximum(codes, 0)], None)
+        return col.to_numpy(dtype=object)[idx]
+
     def add(kind, mask, fmt, *names):
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
-        cols = [act.to_numpy(dtype=object)[idx] if n == "act" else ev[n].to_numpy(dtype=object)[idx] for n in names]
+        cols = [labels(n, idx) for n in names]
         rows.append((case_e[idx], np.full(len(idx), KIND_INDEX[kind], dtype=np.int64),
-                     act.to_numpy(dtype=object)[idx], stage_names[ctx_code[idx]], _texts(fmt, *cols), pos[idx],
+                     act_names[act_codes[idx]], stage_names[ctx_code[idx]], _texts(fmt, *cols), pos[idx],
                      np.full(len(idx), "attributes", dtype=object), lost[idx]))
 
     if "unplanned_handoffs" not in m.na:
@@ -409,21 +418,24 @@ def _definition_rows(m, jm, e_of_m, n_cases):
                             + ("" if done == "True" else " (not completed)"),
                             b["rule"].to_numpy(dtype=object), np.round(took, 4), b["completed"].to_numpy())
             rows.append((case_e[where], np.full(len(b), KIND_INDEX["sla_breach"], dtype=np.int64),
-                         act.to_numpy(dtype=object)[where], stage_names[ctx_code[where]], detail, pos[where],
+                         act_names[act_codes[where]], stage_names[ctx_code[where]], detail, pos[where],
                          np.full(len(b), "attributes", dtype=object), ((took - within) * 3.6e12).astype(np.int64)))
     if "outcome" not in m.na:
         dropped = np.flatnonzero(m.cases["outcome"].to_numpy(dtype=object) == "dropped")
         if len(dropped):
-            last = ev.groupby("case", sort=True).tail(1).set_index("case")
-            known = ev[ev["act"].isin(jm.activities)].groupby("case", sort=True).tail(1).set_index("case")
-            last_act = last["act"].reindex(dropped).astype(object).to_numpy()
-            tp = known["act"].reindex(dropped).astype(object).where(lambda x: x.notna(), None).to_numpy()
-            tp = np.where(pd.isna(tp), last_act, tp)
+            # the case's last event and its last touchpoint event (events are in case order)
+            case_end = np.flatnonzero(np.r_[c[1:] != c[:-1], True])
+            in_map = np.isin(act_names, list(jm.activities))[act_codes] & (act_codes >= 0)
+            tp_at = np.maximum.accumulate(np.where(in_map, np.arange(len(c)), -1))[case_end]
+            tp_at = np.where(tp_at >= case_start[case_end], tp_at, -1)
+            last_idx = case_end[dropped]
+            last_act = act_names[act_codes[last_idx]]
+            tp = np.where(tp_at[dropped] >= 0, act_names[act_codes[np.maximum(tp_at[dropped], 0)]], last_act)
             goal = " or ".join(jm.goal)
             rows.append((e_of_m[dropped], np.full(len(dropped), KIND_INDEX["drop_off"], dtype=np.int64),
                          tp.astype(object), np.array([jm.stage_of(t) or jm.stage_names[0] for t in tp], dtype=object),
                          _texts(lambda a: f"ended after {a} without reaching {goal}", last_act),
-                         last["pos"].reindex(dropped).to_numpy(dtype=np.int64),
+                         pos[last_idx],
                          np.full(len(dropped), "attributes", dtype=object), np.zeros(len(dropped), dtype=np.int64)))
     return rows
 

@@ -324,7 +324,11 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     ts_ns = ts.astype("datetime64[ns]").to_numpy().view("int64")
     n = len(log)
-    order = np.lexsort((np.arange(n), ts_ns, ccode))
+    same = ccode[1:] == ccode[:-1]
+    if bool(np.all(ccode[1:] >= ccode[:-1]) and np.all(ts_ns[1:][same] >= ts_ns[:-1][same])):
+        order = np.arange(n)          # already in case order (a converted log is): no sort
+    else:
+        order = np.lexsort((np.arange(n), ts_ns, ccode))
     group, res, chan = _opt(log, group_key), _opt(log, resource_key), _opt(log, channel_key)
     stage, csat, cust = _opt(log, stage_key), _opt(log, csat_key), _opt(log, customer_key)
     ticket = _opt(log, ticket_key)
@@ -337,7 +341,8 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
                 out.append(np.full(n, -1, dtype=np.int64))
                 continue
             code, uniq = pd.factorize(log[col], sort=False)      # per distinct value, not per row
-            remap = np.array([names.setdefault(str(u), len(names)) for u in uniq] + [-1], dtype=np.int64)
+            uniq = np.asarray(uniq, dtype=object).astype(str)
+            remap = np.array([names.setdefault(u, len(names)) for u in uniq.tolist()] + [-1], dtype=np.int64)
             out.append(remap[code][order])
         extra_codes = np.array([names.setdefault(str(x), len(names)) if x is not None else -1 for x in extra],
                                dtype=np.int64)

@@ -133,10 +133,13 @@ def event_marks(ev, acts, hops, rets, non_agents):
     wait[1:] = (ts[1:] - ts[:-1]).astype("float64")
     wait[first] = np.nan
     pos = np.arange(n) - case_start
-    ticket_first = np.zeros(n, dtype=bool)
-    if n:
-        _, at = np.unique(c.astype(np.int64) * (int(ticket.max()) + 2) + ticket + 1, return_index=True)
-        ticket_first[at] = True
+    if n and bool(np.all((ticket[1:] == ticket[:-1]) | first[1:])):
+        ticket_first = first.copy()           # one ticket per case (cases are tickets): its first event
+    else:
+        ticket_first = np.zeros(n, dtype=bool)
+        if n:
+            _, at = np.unique(c.astype(np.int64) * (int(ticket.max()) + 2) + ticket + 1, return_index=True)
+            ticket_first[at] = True
     stage_at = _last_at_or_before(stage >= 0, case_start)
     stage_context = np.where(stage_at >= 0, stage[np.maximum(stage_at, 0)], -1)
     explicit = (flag["is_contact"] | ev["contact_col"].astype(bool)) & step
