@@ -89,12 +89,12 @@ def _mutate(fn):
     (lambda d: d.update(colour="red"), r"unknown key\(s\) \['colour'\]"),
     (lambda d: d["stages"][0].pop("name"), "stage #1 has no 'name'"),
     (lambda d: d["stages"][1].update(name="S1"), "stage 'S1' appears twice"),
-    (lambda d: d["stages"][1].update(touchpoints=[]), "stage 'S2' is empty"),
-    (lambda d: d["stages"][1].update(order="random"), "stage 'S2': unknown order 'random'"),
+    (lambda d: d["stages"][1].update(touchpoints=[]), "stage 'S2': 'touchpoints' must be a non-empty list of touchpoints or groups; got \\[\\]"),
+    (lambda d: d["stages"][1].update(order="random"), "stage 'S2': 'order' is 'random'; it must be one of \\['sequence', 'choice', 'parallel', 'loop'\\]"),
     (lambda d: d["stages"][2]["touchpoints"].append({"activity": "A"}),
      "stage 'S3', touchpoint 'A': duplicate activity, already a touchpoint of stage 'S1'"),
     (lambda d: d["stages"][0]["touchpoints"][0].update(actor="customer"),
-     "touchpoint 'A': actor 'customer' is not one of"),
+     "touchpoint 'A': 'actor' is 'customer'; it must be one of \\['frontstage', 'backstage'\\]"),
     (lambda d: d["stages"][0]["touchpoints"][0].update(optinal=True),
      r"touchpoint 'A': unknown key\(s\) \['optinal'\]"),
     (lambda d: d["stages"][0]["touchpoints"][0].update(optional="yes"),
@@ -110,6 +110,19 @@ def _mutate(fn):
     (lambda d: d.update(sla=[{"stage": "S1", "from": "A", "within": "1h"}]), "either 'stage' or 'from'/'to'"),
     (lambda d: d.update(sla=[{"from": "A", "within": "1h"}]), "sla #1: missing 'to'"),
     (lambda d: d.update(sla=[{"from": "A", "to": "A", "within": "1h"}]), "'from' and 'to' are both 'A'"),
+    (lambda d: d.update(sla=[{"from": "A", "to": "C", "within": "1h", "by": "x"}]),
+     r"sla #1: unknown key\(s\) \['by'\]; allowed keys are \['from', 'to', 'stage', 'within', 'name'\]"),
+    (lambda d: d.update(goal=5), "'goal' must be a touchpoint activity or a non-empty list of them; got 5"),
+    (lambda d: d.update(goal=[]), "'goal' must be a touchpoint activity or a non-empty list of them; got \\[\\]"),
+    (lambda d: d.update(resolution=["Z"]), "resolution activity 'Z' is not a touchpoint"),
+    (lambda d: d.update(closure=[""]), "'closure' must be a touchpoint activity or a non-empty list of them"),
+    (lambda d: d.update(stages="S1"), "'stages' must be a non-empty list of stages"),
+    (lambda d: d.update(sla={"from": "A"}), "'sla' must be a list of"),
+    (lambda d: d["stages"][0]["touchpoints"][0].update(channel=""), "touchpoint 'A': 'channel' must be non-empty text"),
+    (lambda d: d["stages"][0]["touchpoints"][0].update(team=3), "touchpoint 'A': 'team' must be non-empty text; got 3"),
+    (lambda d: d["stages"][0]["touchpoints"][0].update(contact=1), "touchpoint 'A': 'contact' must be true or false; got 1"),
+    (lambda d: d["stages"][1].update(repeatable="no"), "stage 'S2': 'repeatable' must be true or false"),
+    (lambda d: d["stages"][1].update(colour="red"), r"stage 'S2': unknown key\(s\) \['colour'\]"),
 ])
 def test_validation_errors(mutate, match):
     with pytest.raises(JourneyMapError, match=match):
@@ -203,3 +216,22 @@ def test_plot():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_journey_map_doc_is_generated_from_the_schema():
+    from journeymining.journeymap.schema import journey_map_reference
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "JOURNEYMAP.md"
+    assert doc.read_text(encoding="utf-8") == journey_map_reference() + "\n", (
+        "docs/JOURNEYMAP.md is out of date: regenerate it with journey_map_reference()")
+
+
+def test_schema_keys_are_the_keys_to_dict_writes():
+    """Every key the map writes back is a key the schema accepts (one list of keys)."""
+    from journeymining.journeymap.schema import JourneyMapSpec, StageSpec, TouchpointSpec, keys
+
+    d = JourneyMap.from_yaml(MAP).to_dict()
+    assert set(d) <= set(keys(JourneyMapSpec))
+    assert all(set(st) <= set(keys(StageSpec)) for st in d["stages"])
+    assert all(set(tp) <= set(keys(TouchpointSpec))
+               for st in d["stages"] for tp in st["touchpoints"] if "touchpoints" not in tp)

@@ -39,13 +39,18 @@ from journeymining.journeymap.bpmn import JourneyBPMN
 from journeymining.journeymap.parts import SLA, Group, Touchpoint, format_duration
 from journeymining.journeymap.plot import JourneyPlot
 from journeymining.journeymap.relations import JourneyRelations
+from journeymining.journeymap.schema import (
+    GroupSpec,
+    JourneyMapSpec,
+    SLASpec,
+    StageSpec,
+    TouchpointSpec,
+    choices,
+    validation_message,
+)
 
-ORDERS = ("sequence", "choice", "parallel", "loop")
-ACTORS = (C.FRONTSTAGE, C.BACKSTAGE)
-_TOUCHPOINT_KEYS = ("activity", "channel", "actor", "team", "optional", "repeatable", "contact", "automatic")
-_GROUP_KEYS = ("name", "order", "touchpoints", "optional", "repeatable")
-_MAP_KEYS = ("name", "goal", "resolution", "closure", "stages", "sla", "description")
-_SLA_KEYS = ("from", "to", "stage", "within", "name")
+ORDERS = tuple(choices(GroupSpec, "order"))
+ACTORS = tuple(choices(TouchpointSpec, "actor"))
 
 
 def parse_duration(value, *, where="duration"):
@@ -59,10 +64,14 @@ def parse_duration(value, *, where="duration"):
     return _durations.parse_duration(value, subject=f"{where}: {value!r}", error=JourneyMapError)
 
 
-def _bool(value, where, key):
-    if isinstance(value, bool):
-        return value
-    raise JourneyMapError(f"{where}: '{key}' must be true or false; got {value!r}.")
+def _validate(model, node, where):
+    """``node`` checked against its schema ``model`` (:mod:`journeymining.journeymap.schema`)."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(node)
+    except ValidationError as exc:
+        raise JourneyMapError(validation_message(exc, where, model)) from None
 
 
 class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
@@ -145,21 +154,10 @@ class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
                 f"{source}: expected a mapping with keys 'name', 'goal', 'stages'; got "
                 f"{type(data).__name__}."
             )
-        unknown = [k for k in data if k not in _MAP_KEYS]
-        if unknown:
-            raise JourneyMapError(
-                f"{source}: unknown key(s) {unknown}; allowed keys are {list(_MAP_KEYS)}."
-            )
-        stages_in = data.get("stages")
-        if not isinstance(stages_in, list) or not stages_in:
-            raise JourneyMapError(
-                f"{source}: 'stages' must be a non-empty list of stages "
-                "(each {name: ..., touchpoints: [...]}); got "
-                f"{stages_in!r}."
-            )
+        spec = _validate(JourneyMapSpec, data, source)
         seen = {}
         stages = []
-        for i, st in enumerate(stages_in):
+        for i, st in enumerate(spec.stages):
             if not isinstance(st, dict) or not isinstance(st.get("name"), str) or not st.get("name"):
                 raise JourneyMapError(
                     f"{source}: stage #{i + 1} has no 'name' (each stage needs "
@@ -170,62 +168,23 @@ class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
             if sname in [s.name for s in stages]:
                 raise JourneyMapError(f"{source}: stage {sname!r} appears twice; stage names must be unique.")
             stages.append(cls._parse_group(st, f"stage {sname!r}", sname, seen, stage=True))
-        goal = data.get("goal")
-        if isinstance(goal, str):
-            goal = [goal]
-        if not goal:
-            raise JourneyMapError(
-                f"{source}: missing 'goal': list the activities that mean the journey succeeded, "
-                f"e.g. goal: [{next(iter(seen))!r}]."
-            )
-        if not isinstance(goal, list):
-            raise JourneyMapError(f"{source}: 'goal' must be a list of activities; got {goal!r}.")
-        bad = [g for g in goal if g not in seen]
-        if bad:
-            raise JourneyMapError(
-                f"{source}: goal activity {bad[0]!r} is not a touchpoint of the map. "
-                f"Touchpoints: {preview(seen, 10)}."
-            )
-        sla = []
-        for j, item in enumerate(data.get("sla") or []):
-            sla.append(cls._parse_sla(item, j, source, seen, [s.name for s in stages]))
-        lists = {}
-        for key in ("resolution", "closure"):
-            value = data.get(key)
-            if value is None:
-                continue
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-                raise JourneyMapError(f"{source}: '{key}' must be a list of touchpoint activities; got {value!r}.")
-            bad = [v for v in value if v not in seen]
+        for key in ("goal", "resolution", "closure"):
+            bad = [v for v in getattr(spec, key) or () if v not in seen]
             if bad:
                 raise JourneyMapError(
                     f"{source}: {key} activity {bad[0]!r} is not a touchpoint of the map. "
                     f"Touchpoints: {preview(seen, 10)}."
                 )
-            lists[key] = value
-        name = data.get("name") or "journey map"
-        return cls(str(name), stages, goal, sla, resolution=lists.get("resolution"),
-                   closure=lists.get("closure"))
+        sla = [cls._parse_sla(item, j, source, seen, [s.name for s in stages])
+               for j, item in enumerate(spec.sla)]
+        name = spec.name if spec.name is not None else "journey map"
+        return cls(str(name), stages, spec.goal, sla, resolution=spec.resolution, closure=spec.closure)
 
     @classmethod
     def _parse_group(cls, node, where, stage_name, seen, stage=False):
-        allowed = _GROUP_KEYS
-        unknown = [k for k in node if k not in allowed]
-        if unknown:
-            raise JourneyMapError(f"{where}: unknown key(s) {unknown}; a group allows {list(allowed)}.")
-        order = node.get("order", "sequence")
-        if order not in ORDERS:
-            raise JourneyMapError(f"{where}: unknown order {order!r}; use one of {list(ORDERS)}.")
-        items = node.get("touchpoints")
-        if not isinstance(items, list) or not items:
-            raise JourneyMapError(
-                f"{where} is empty: give it a non-empty 'touchpoints' list "
-                "(e.g. touchpoints: [{activity: ...}])."
-            )
+        spec = _validate(StageSpec if stage else GroupSpec, node, where)
         children = []
-        for k, item in enumerate(items):
+        for k, item in enumerate(spec.touchpoints):
             if not isinstance(item, dict):
                 raise JourneyMapError(
                     f"{where}: touchpoint #{k + 1} must be a mapping such as "
@@ -237,11 +196,11 @@ class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
             else:
                 children.append(cls._parse_touchpoint(item, f"{where}, touchpoint #{k + 1}", stage_name, seen))
         return Group(
-            order=order,
+            order=spec.order,
             children=tuple(children),
-            optional=_bool(node.get("optional", False), where, "optional"),
-            repeatable=_bool(node.get("repeatable", False), where, "repeatable"),
-            name=stage_name if stage else node.get("name"),
+            optional=spec.optional,
+            repeatable=spec.repeatable,
+            name=stage_name if stage else spec.name,
         )
 
     @staticmethod
@@ -250,31 +209,17 @@ class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
         if not isinstance(act, str) or not act.strip():
             raise JourneyMapError(f"{where} has no 'activity' (the activity name in the event log); got {item!r}.")
         where = f"stage {stage_name!r}, touchpoint {act!r}"
-        unknown = [k for k in item if k not in _TOUCHPOINT_KEYS]
-        if unknown:
-            raise JourneyMapError(
-                f"{where}: unknown key(s) {unknown}; a touchpoint allows {list(_TOUCHPOINT_KEYS)}."
-            )
+        spec = _validate(TouchpointSpec, item, where)
         if act in seen:
             raise JourneyMapError(
                 f"{where}: duplicate activity, already a touchpoint of stage {seen[act]!r}. "
                 "Each activity may appear once; use 'repeatable: true' for loops."
             )
-        actor = item.get("actor")
-        if actor is not None and actor not in ACTORS:
-            raise JourneyMapError(f"{where}: actor {actor!r} is not one of {list(ACTORS)}.")
-        for key in ("channel", "team"):
-            v = item.get(key)
-            if v is not None and (not isinstance(v, str) or not v):
-                raise JourneyMapError(f"{where}: '{key}' must be a non-empty string; got {v!r}.")
         seen[act] = stage_name
         return Touchpoint(
-            activity=act, stage=stage_name, channel=item.get("channel"), actor=actor,
-            team=item.get("team"),
-            optional=_bool(item.get("optional", False), where, "optional"),
-            repeatable=_bool(item.get("repeatable", False), where, "repeatable"),
-            contact=_bool(item.get("contact", False), where, "contact"),
-            automatic=_bool(item.get("automatic", False), where, "automatic"),
+            activity=act, stage=stage_name, channel=spec.channel, actor=spec.actor, team=spec.team,
+            optional=spec.optional, repeatable=spec.repeatable, contact=spec.contact,
+            automatic=spec.automatic,
         )
 
     @staticmethod
@@ -282,31 +227,27 @@ class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
         where = f"{source}: sla #{j + 1}"
         if not isinstance(item, dict):
             raise JourneyMapError(f"{where} must be a mapping such as {{from: A, to: B, within: 4h}}; got {item!r}.")
-        unknown = [k for k in item if k not in _SLA_KEYS]
-        if unknown:
-            raise JourneyMapError(f"{where}: unknown key(s) {unknown}; an SLA allows {list(_SLA_KEYS)}.")
-        if "within" not in item:
-            raise JourneyMapError(f"{where}: missing 'within' (the target, e.g. within: 4h).")
-        within = parse_duration(item["within"], where=f"{where} 'within'")
-        if "stage" in item:
-            if "from" in item or "to" in item:
+        spec = _validate(SLASpec, item, where)
+        within = parse_duration(spec.within, where=f"{where} 'within'")
+        if spec.stage is not None:
+            if spec.from_ is not None or spec.to is not None:
                 raise JourneyMapError(f"{where}: give either 'stage' or 'from'/'to', not both.")
-            if item["stage"] not in stage_names:
+            if spec.stage not in stage_names:
                 raise JourneyMapError(
-                    f"{where}: unknown stage {item['stage']!r}. Stages: {stage_names}."
+                    f"{where}: unknown stage {spec.stage!r}. Stages: {stage_names}."
                 )
-            return SLA(within=within, stage=item["stage"])
-        for key in ("from", "to"):
-            if key not in item:
+            return SLA(within=within, stage=spec.stage)
+        for key, value in (("from", spec.from_), ("to", spec.to)):
+            if value is None:
                 raise JourneyMapError(f"{where}: missing '{key}' (a touchpoint) or use 'stage: ...'.")
-            if item[key] not in seen:
+            if value not in seen:
                 raise JourneyMapError(
-                    f"{where}: '{key}' names unknown touchpoint {item[key]!r}. "
+                    f"{where}: '{key}' names unknown touchpoint {value!r}. "
                     f"Touchpoints: {preview(seen, 10)}."
                 )
-        if item["from"] == item["to"]:
-            raise JourneyMapError(f"{where}: 'from' and 'to' are both {item['from']!r}; name two touchpoints.")
-        return SLA(within=within, from_activity=item["from"], to_activity=item["to"])
+        if spec.from_ == spec.to:
+            raise JourneyMapError(f"{where}: 'from' and 'to' are both {spec.from_!r}; name two touchpoints.")
+        return SLA(within=within, from_activity=spec.from_, to_activity=spec.to)
 
     def to_dict(self):
         """The map as a dict in the YAML structure (``from_dict(to_dict())`` round-trips)."""
