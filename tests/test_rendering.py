@@ -361,6 +361,22 @@ def test_hostile_activity_names_are_drawn_literally():
     assert "<B>bold</B>" in {t.label for t in model.net.transitions}
 
 
+def test_hostile_activity_names_survive_the_bpmn_file(tmp_path):
+    """The .bpmn layout runs Graphviz on the task names: it must neither fail nor alter them."""
+    import pm4py
+
+    log = log_of({"1": HOSTILE})
+    bpmn = discover_bpmn(log)
+    before = sorted(str(n.get_name()) for n in bpmn.get_nodes())
+    path = write_bpmn(bpmn, tmp_path / "m.bpmn")
+    assert sorted(str(n.get_name()) for n in bpmn.get_nodes()) == before  # caller's model intact
+    read = pm4py.read_bpmn(str(path))
+    names = {n.get_name() for n in read.get_nodes()}
+    # XML attribute normalisation reads a line break in a name back as a space
+    assert {h.replace("\n", " ") for h in HOSTILE} <= names
+    assert "bpmndi:BPMNShape" in path.read_text(encoding="utf-8")
+
+
 def test_a_log_with_a_source_column_is_still_a_log():
     log = make_log().assign(source="phone", target="x")
     assert 'label="Open\\n3"' in render(log).source

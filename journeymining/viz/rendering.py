@@ -367,6 +367,7 @@ def write_bpmn(model, path) -> Path:
     True
     """
     import pm4py
+    from pm4py.objects.bpmn.layout import layouter
 
     path = Path(os.fspath(path))
     if path.suffix.lower() != ".bpmn":
@@ -376,11 +377,22 @@ def write_bpmn(model, path) -> Path:
     # pm4py's layouter writes positions into the model's layout: keep the caller's intact
     layout = bpmn.get_layout()
     saved = {key: copy.deepcopy(value) for key, value in layout.layout_dict.items()}
+    # pm4py's layouter hands task names to Graphviz unescaped ('<B>x</B>' is read as an HTML-like
+    # label, a quote ends the string): lay out with same-length names of safe characters, then
+    # write the real names, which pm4py's XML exporter escapes.
+    names = {node: node.get_name() for node in bpmn.get_nodes()}
     try:
+        for node, name in names.items():
+            node.set_name(_LAYOUT_UNSAFE.sub("_", str(name)) if name else name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pm4py.write_bpmn(bpmn, str(path), auto_layout=True)
+            layouter.apply(bpmn)
+        for node, name in names.items():
+            node.set_name(name)
+        pm4py.write_bpmn(bpmn, str(path), auto_layout=False)
     finally:
+        for node, name in names.items():
+            node.set_name(name)
         bpmn.set_layout(layout)
         layout.layout_dict = saved
     text = path.read_text(encoding="utf-8")
@@ -388,6 +400,7 @@ def write_bpmn(model, path) -> Path:
     return path
 
 
+_LAYOUT_UNSAFE = re.compile(r"[^\w ]")
 _DI_TAG = re.compile(r"<(?:\w+:)?(?:Bounds|waypoint)\b[^>]*>")
 _DI_XY = re.compile(r'\b([xy])="(-?[\d.]+(?:[eE][-+]?\d+)?)"')
 
