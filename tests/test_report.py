@@ -136,6 +136,9 @@ def test_analyze_writes_report_and_tables(analysis):
     for title in ("Overview", "Definitions", "Path variants", "Journey model", "Intended vs actual journey",
                   "Journey KPIs", "CX map", "Pain points"):
         assert f"<h2>{title}</h2>" in html_text
+    for caption in ("Stage funnel: share of journeys", "The ten pain points with the largest impact",
+                    "KPIs by the month in which the journeys started"):
+        assert f"<figcaption>{caption}" in html_text, caption
     kpis = pd.read_csv(page.parent / "kpis-overall.csv")
     assert kpis.loc[0, "cases"] == 400 == len(gen.truth)
     # one goal rate in the whole report: the KPIs, the conformance and the cluster profiles agree

@@ -158,8 +158,11 @@ def write_analysis_report(analysis, out_dir, *, title=None):
 
         conf = a.conformance
         s = conf.summary()
+        from journeymining.viz import plot_funnel
+
         map_fig = conf.plot_map()
-        figures.append(map_fig)
+        funnel_fig = plot_funnel(conf.funnel)
+        figures += [map_fig, funnel_fig]
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in s["metrics"].items() if v is not None)
         sections.append(ReportSection(
             "Intended vs actual journey",
@@ -169,7 +172,9 @@ def write_analysis_report(analysis, out_dir, *, title=None):
                if s.get("map_coverage") is not None and s["map_coverage"] < 0.5 else "")
             + ("\n\nNot assessed: " + "; ".join(f"{KIND_LABELS[k]} ({v})" for k, v in conf.not_assessed.items())
                if conf.not_assessed else ""),
-            figures=[("Share of journeys deviating at each touchpoint", map_fig)],
+            figures=[("Share of journeys deviating at each touchpoint", map_fig),
+                     ("Stage funnel: share of journeys that reached each stage (or a later one) and that "
+                      "passed through it", funnel_fig)],
             tables={"deviations by kind": conf.kind_table(),
                     "deviations by stage": conf.by_stage.reset_index(),
                     "deviations by touchpoint": conf.by_touchpoint.reset_index(),
@@ -188,11 +193,20 @@ def write_analysis_report(analysis, out_dir, *, title=None):
             tables={"clusters": c.cluster_profiles_.reset_index()}))
     from journeymining.measure import kpi_definitions
 
+    from journeymining.viz import plot_kpi_trend, plot_pain_points
+
     kdefs = kpi_definitions(m)
+    trend = []
+    if len(a.kpis.get("by_month", ())) >= 2:
+        trend_fig = plot_kpi_trend(a.kpis["by_month"])
+        figures.append(trend_fig)
+        trend = [("KPIs by the month in which the journeys started; the last months hold journeys still "
+                  "open", trend_fig)]
     sections.append(ReportSection(
         "Journey KPIs",
         "Each KPI aggregates one measure of the definitions (table below); durations are shown in "
         "minutes, hours or days, the CSV files hold hours.",
+        figures=trend,
         tables={f"KPIs {k.replace('_', ' ')}": _hours_as_durations(v) for k, v in a.kpis.items()}
         | {"KPI definitions": kdefs}))
     if a.cx_map is not None:
@@ -210,10 +224,13 @@ def write_analysis_report(analysis, out_dir, *, title=None):
                          ("friction index", "(min(1, median wait / 2 d) + rework share + min(1, handoffs per "
                                             "case)) / 3; waits before automatic steps are left out"),
                          ("time in stage", DEFINITIONS["stage_time"].text)]))
+    pain_fig = plot_pain_points(a.pain_points)
+    figures.append(pain_fig)
     sections.append(ReportSection(
         "Pain points",
         "Waits, drop-offs and deviations ranked by impact = cases affected × hours lost per case; one "
         "event behind a problem gives one pain point.",
+        figures=[("The ten pain points with the largest impact, in case-days", pain_fig)],
         tables={"pain points": a.pain_points},
         definitions=[("wait", "a slow step-to-step wait (median in the slowest quarter); waits before automatic "
                               "steps (timers) and before the customer's own steps are not pain points"),

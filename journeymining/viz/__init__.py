@@ -25,3 +25,9 @@ from journeymining.viz.charts import (  # noqa: F401
     plot_handover_network,
     plot_channel_flow,
 )
+from journeymining.viz.journey_charts import (  # noqa: F401
+    plot_funnel,
+    plot_pain_points,
+    plot_kpi_trend,
+    TREND_SHARES,
+)

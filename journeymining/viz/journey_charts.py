@@ -1,0 +1,207 @@
+"""Charts of the journey results a manager reads first: the stage funnel, pain points, KPI trends.
+
+Each function draws a table the pipeline already computed (``Conformance.funnel``,
+:func:`journeymining.measure.pain_points`, ``journey_kpis(..., by="month")``) and computes nothing
+new, so a bar is always the number in the table next to it. Every function returns a
+:class:`matplotlib.figure.Figure` that is not registered with pyplot (nothing pops up, nothing
+leaks between notebook cells).
+
+Examples
+--------
+>>> import pandas as pd
+>>> funnel = pd.DataFrame({"step": ["Contact", "Resolve", "goal: Closed"], "cases": [10, 8, 6],
+...                        "share": [1.0, 0.8, 0.6], "reached": [10, 9, 6],
+...                        "share_reached": [1.0, 0.9, 0.6], "skipped": [0, 1, 0]})
+>>> fig = plot_funnel(funnel)
+>>> [round(float(b.get_width()), 2) for b in fig.axes[0].patches][:3]
+[1.0, 0.9, 0.6]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from journeymining.core.errors import JourneyMiningError
+
+__all__ = ["plot_funnel", "plot_pain_points", "plot_kpi_trend", "TREND_SHARES"]
+
+#: The shares :func:`plot_kpi_trend` draws by default, with their labels.
+TREND_SHARES = {"goal_rate": "goal reached", "fcr_rate": "first-contact resolution",
+                "reopen_rate": "reopened", "sla_breach_rate": "SLA breach", "dropped_rate": "dropped off"}
+
+_REACHED, _PASSED, _MUTED = "#9ecae1", "#2171b5", "#5b6372"
+
+
+def _figure(figsize):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def _require(table, columns, what, source):
+    if not isinstance(table, pd.DataFrame):
+        raise JourneyMiningError(f"{what}: expected a DataFrame ({source}); got {type(table).__name__}.")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise JourneyMiningError(
+            f"{what}: the table has no column(s) {missing} (it has {list(table.columns)}). Pass {source}.")
+
+
+def _short(text, width):
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def plot_funnel(funnel, *, title="Stage funnel", ax=None):
+    """The stage funnel as horizontal bars: reached (pale) and passed through (dark), per step.
+
+    Parameters
+    ----------
+    funnel : pandas.DataFrame
+        ``Conformance.funnel``: columns ``step``, ``cases``, ``share``, ``reached``,
+        ``share_reached``, ``skipped`` (one row per stage, then the goal).
+    ax : matplotlib Axes, optional
+
+    Notes
+    -----
+    *Reached* is the share of cases that got to the stage or a later one; *passed through* the
+    share that had an event in it; the gap between the two is the share that skipped it. Each bar
+    is labelled with its case count.
+    """
+    _require(funnel, ["step", "cases", "share", "reached", "share_reached"], "plot_funnel",
+             "Conformance.funnel")
+    if ax is None:
+        fig = _figure((7.5, 0.55 * len(funnel) + 1.4))
+        ax = fig.add_subplot()
+    fig = ax.figure
+    y = np.arange(len(funnel))
+    ax.barh(y, funnel["share_reached"], color=_REACHED, label="reached (this stage or later)")
+    ax.barh(y, funnel["share"], height=0.5, color=_PASSED, label="passed through")
+    for yi, (share, cases, reached) in enumerate(zip(funnel["share"], funnel["cases"], funnel["reached"])):
+        ax.text(min(float(share), 1.0) + 0.01, yi, f"{int(cases):,} of {int(reached):,} reached",
+                va="center", fontsize=9, color=_MUTED)
+    ax.set_yticks(y, [_short(s, 40) for s in funnel["step"]])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.35)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0 %", "25 %", "50 %", "75 %", "100 %"])
+    ax.set_xlabel("share of cases")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12 - 0.6 / len(funnel)), fontsize=8, frameon=False,
+              ncols=2)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def plot_pain_points(pain_points, *, top=10, title="Pain points by impact", ax=None):
+    """The top pain points as ranked bars of impact in case-days (cases affected × days lost).
+
+    Parameters
+    ----------
+    pain_points : pandas.DataFrame
+        :func:`journeymining.measure.pain_points` (columns ``kind``, ``where``, ``cases``,
+        ``hours_lost_per_case``, ``impact_case_hours``), ranked.
+    top : int
+        How many to draw (the table holds all of them).
+
+    Notes
+    -----
+    A bar is labelled with the cases affected and the days lost per case, so its length can be
+    checked by hand: impact = cases × hours lost per case / 24.
+    """
+    _require(pain_points, ["kind", "where", "cases", "hours_lost_per_case", "impact_case_hours"],
+             "plot_pain_points", "the pain_points table")
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise JourneyMiningError(f"plot_pain_points: top must be a whole number >= 1; got {top!r}.")
+    rows = pain_points.sort_values("impact_case_hours", ascending=False, kind="stable").head(top)
+    if ax is None:
+        fig = _figure((8.5, 0.45 * max(len(rows), 1) + 1.4))
+        ax = fig.add_subplot()
+    fig = ax.figure
+    if rows.empty:
+        ax.text(0.5, 0.5, "no pain point above the thresholds", ha="center", va="center",
+                transform=ax.transAxes, color=_MUTED)
+        ax.set_axis_off()
+        return fig
+    days = rows["impact_case_hours"].to_numpy(dtype=float) / 24.0
+    y = np.arange(len(rows))
+    kinds = list(dict.fromkeys(rows["kind"]))
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10"]
+    colours = [palette(kinds.index(k) % 10) for k in rows["kind"]]
+    ax.barh(y, days, color=colours)
+    for yi, (d, cases, lost) in enumerate(zip(days, rows["cases"], rows["hours_lost_per_case"])):
+        ax.text(d, yi, f"  {int(cases):,} cases × {float(lost) / 24:.1f} d", va="center", fontsize=8.5,
+                color=_MUTED)
+    labels = [f"{k.replace('_', ' ')}: {_short(w, 38)}" for k, w in zip(rows["kind"], rows["where"])]
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, days.max() * 1.45 if days.max() > 0 else 1)
+    ax.set_xlabel("impact: case-days lost (cases × days lost per case)")
+    ax.set_title(title, loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def plot_kpi_trend(by_period, *, shares=None, duration="throughput_median_h", min_cases=20,
+                   title="KPIs by month"):
+    """KPI trends per period: shares in per cent (top) and a duration in days (bottom).
+
+    Parameters
+    ----------
+    by_period : pandas.DataFrame
+        ``journey_kpis(log, by="month")`` (or ``Analysis.kpis["by_month"]``): a ``period`` column,
+        ``cases`` and the KPI columns.
+    shares : list of str, optional
+        KPI columns between 0 and 1 to draw (default: those of :data:`TREND_SHARES` that the
+        table has with at least one value).
+    duration : str or None
+        A KPI column in hours, drawn in days; ``None`` leaves the bottom panel out.
+    min_cases : int
+        Periods with fewer cases are drawn as hollow markers: their shares swing by chance.
+
+    Notes
+    -----
+    Cases belong to the period in which they started; the last periods hold cases that are still
+    open, so their goal share is lower for that reason alone (the report's *still open* figure).
+    """
+    _require(by_period, ["period", "cases"], "plot_kpi_trend", 'journey_kpis(log, by="month")')
+    if shares is None:
+        shares = [c for c in TREND_SHARES if c in by_period.columns and by_period[c].notna().any()]
+    _require(by_period, list(shares) + ([duration] if duration else []), "plot_kpi_trend",
+             'journey_kpis(log, by="month") and KPI names from kpi_definitions()')
+    panels = 2 if duration else 1
+    fig = _figure((9, 3.0 * panels + 0.6))
+    axes = fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0]
+    x = np.arange(len(by_period))
+    small = by_period["cases"].to_numpy() < min_cases
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10"]
+
+    def line(ax, values, colour, label):
+        values = np.asarray(values, dtype=float)
+        ax.plot(x, values, color=colour, lw=1.6, label=label)
+        ax.scatter(x[~small], values[~small], color=colour, s=14, zorder=3)
+        ax.scatter(x[small], values[small], facecolors="white", edgecolors=colour, s=18, zorder=3)
+
+    for i, col in enumerate(shares):
+        line(axes[0], by_period[col].to_numpy(dtype=float) * 100, palette(i % 10), TREND_SHARES.get(col, col))
+    axes[0].set_ylabel("% of cases started in the period")
+    axes[0].set_ylim(0, 100)
+    axes[0].legend(fontsize=8, frameon=False, ncols=min(len(shares), 3), loc="upper left",
+                   bbox_to_anchor=(0, 1.18))
+    if duration:
+        line(axes[1], by_period[duration].to_numpy(dtype=float) / 24, _PASSED, duration)
+        axes[1].set_ylabel(f"{duration.removesuffix('_h').replace('_', ' ')} (days)")
+        axes[1].set_ylim(bottom=0)
+    step = max(1, len(x) // 12)
+    axes[-1].set_xticks(x[::step], [str(p) for p in by_period["period"].iloc[::step]], rotation=45, ha="right")
+    if small.any():
+        axes[-1].set_xlabel(f"period (hollow: fewer than {min_cases} cases)")
+    for ax in axes:
+        ax.grid(axis="y", color="#e6e8ec")
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(title, x=0.01, ha="left")
+    return fig

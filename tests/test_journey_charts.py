@@ -1,0 +1,88 @@
+"""The journey charts draw exactly the numbers of the tables they are given (values by hand)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from journeymining.core.errors import JourneyMiningError
+from journeymining.viz import plot_funnel, plot_kpi_trend, plot_pain_points
+
+FUNNEL = pd.DataFrame({
+    "step": ["Contact", "Triage", "Resolve", "goal: Closed"],
+    "cases": [20, 45, 40, 30], "share": [0.4, 0.9, 0.8, 0.6],
+    "reached": [50, 48, 40, 30], "share_reached": [1.0, 0.96, 0.8, 0.6], "skipped": [30, 3, 0, 0]})
+
+PAIN = pd.DataFrame({
+    "rank": [1, 2, 3], "kind": ["wait", "rework", "drop_off"],
+    "where": ["Triage → Resolve", "Triage", "after Triage"],
+    "cases": [10, 4, 2], "hours_lost_per_case": [48.0, 12.0, 240.0],
+    # impact = cases × hours: 480, 48, 480; sorted by impact, the stable order keeps 1 before 3
+    "impact_case_hours": [480.0, 48.0, 480.0]})
+
+
+def _bars(ax):
+    return [p for p in ax.patches]
+
+
+def test_funnel_bars_are_reached_then_passed_through_shares():
+    fig = plot_funnel(FUNNEL)
+    ax = fig.axes[0]
+    bars = _bars(ax)
+    # first the four reached bars, then the four passed-through bars
+    assert [round(float(b.get_width()), 4) for b in bars] == [1.0, 0.96, 0.8, 0.6, 0.4, 0.9, 0.8, 0.6]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["20 of 50 reached", "45 of 48 reached", "40 of 40 reached", "30 of 30 reached"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(FUNNEL["step"])
+
+
+def test_pain_point_bars_are_case_days_in_impact_order():
+    fig = plot_pain_points(PAIN)
+    ax = fig.axes[0]
+    # 480 case-hours = 20 case-days; 48 = 2
+    assert [round(float(b.get_width()), 6) for b in _bars(ax)] == [20.0, 20.0, 2.0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["wait: Triage → Resolve", "drop off: after Triage", "rework: Triage"]
+    assert [t.get_text().strip() for t in ax.texts] == ["10 cases × 2.0 d", "2 cases × 10.0 d", "4 cases × 0.5 d"]
+
+
+def test_pain_points_top_and_empty():
+    assert len(_bars(plot_pain_points(PAIN, top=1).axes[0])) == 1
+    fig = plot_pain_points(PAIN.iloc[:0])
+    assert "no pain point" in fig.axes[0].texts[0].get_text()
+
+
+def test_kpi_trend_draws_the_monthly_values_in_percent_and_days():
+    months = pd.DataFrame({"period": ["2024-01", "2024-02", "2024-03"], "cases": [30, 25, 5],
+                           "goal_rate": [0.9, 0.8, 0.2], "reopen_rate": [0.1, np.nan, 0.0],
+                           "throughput_median_h": [48.0, 72.0, 12.0]})
+    fig = plot_kpi_trend(months)
+    top, bottom = fig.axes
+    lines = {ln.get_label(): ln.get_ydata() for ln in top.get_lines()}
+    assert set(lines) == {"goal reached", "reopened"}  # only the shares the table has
+    np.testing.assert_allclose(lines["goal reached"], [90, 80, 20])
+    np.testing.assert_allclose(lines["reopened"], [10, np.nan, 0])
+    np.testing.assert_allclose(bottom.get_lines()[0].get_ydata(), [2, 3, 0.5])
+    # the 5-case month is hollow: white face colour in the second scatter of each line
+    hollow = top.collections[1]
+    assert len(hollow.get_offsets()) == 1 and tuple(hollow.get_facecolors()[0][:3]) == (1.0, 1.0, 1.0)
+    assert "fewer than 20 cases" in bottom.get_xlabel()
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: plot_funnel(FUNNEL.drop(columns="share_reached")),
+     r"plot_funnel: the table has no column\(s\) \['share_reached'\].*Conformance.funnel"),
+    (lambda: plot_funnel([1, 2]), "plot_funnel: expected a DataFrame"),
+    (lambda: plot_pain_points(PAIN.drop(columns="impact_case_hours")),
+     r"plot_pain_points: the table has no column\(s\) \['impact_case_hours'\]"),
+    (lambda: plot_pain_points(PAIN, top=0), "top must be a whole number >= 1; got 0"),
+    (lambda: plot_kpi_trend(pd.DataFrame({"month": [1]})), r"no column\(s\) \['period', 'cases'\]"),
+    (lambda: plot_kpi_trend(pd.DataFrame({"period": ["x"], "cases": [1]}), shares=["fcr"]),
+     r"no column\(s\) \['fcr', 'throughput_median_h'\]"),
+])
+def test_chart_errors_name_the_column_and_the_source(call, match):
+    with pytest.raises(JourneyMiningError, match=match):
+        call()
