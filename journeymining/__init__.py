@@ -79,4 +79,10 @@ from journeymining.filters import (  # noqa: F401
 )
 from journeymining.viz.process_map import format_duration, process_map_data  # noqa: F401
 from journeymining.viz.rendering import write_bpmn  # noqa: F401
-from journeymining.viz.journey_charts import plot_funnel, plot_kpi_trend, plot_pain_points  # noqa: F401
+from journeymining.viz.journey_charts import (  # noqa: F401
+    plot_cohort_edges,
+    plot_drift,
+    plot_funnel,
+    plot_kpi_trend,
+    plot_pain_points,
+)

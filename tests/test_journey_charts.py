@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from journeymining.core.errors import JourneyMiningError
-from journeymining.viz import plot_funnel, plot_kpi_trend, plot_pain_points
+from journeymining.viz import plot_cohort_edges, plot_drift, plot_funnel, plot_kpi_trend, plot_pain_points
 
 FUNNEL = pd.DataFrame({
     "step": ["Contact", "Triage", "Resolve", "goal: Closed"],
@@ -86,3 +86,39 @@ def test_kpi_trend_draws_the_monthly_values_in_percent_and_days():
 def test_chart_errors_name_the_column_and_the_source(call, match):
     with pytest.raises(JourneyMiningError, match=match):
         call()
+
+
+def test_drift_figure_marks_the_flagged_periods_and_stacks_open_cases():
+    drift = pd.DataFrame({"period": ["2024Q1", "2024Q2", "2024Q3"], "closed_cases": [40, 50, 20],
+                          "open_cases": [0, 0, 15], "edge_distance": [np.nan, 0.05, 0.4],
+                          "variant_distance": [np.nan, 0.1, 0.6], "change": [False, False, True]})
+    fig = plot_drift(drift)
+    top, bottom = fig.axes
+    np.testing.assert_allclose(top.get_lines()[0].get_ydata(), [np.nan, 0.05, 0.4])
+    rings = top.collections[0].get_offsets()
+    assert rings.tolist() == [[2.0, 0.4]]  # only the flagged period
+    heights = [float(b.get_height()) for b in bottom.patches]
+    bottoms = [float(b.get_y()) for b in bottom.patches]
+    assert heights == [40, 50, 20, 0, 0, 15] and bottoms[3:] == [40, 50, 20]
+    with pytest.raises(JourneyMiningError, match=r"plot_drift: the table has no column\(s\) \['change'\]"):
+        plot_drift(drift.drop(columns="change"))
+
+
+def test_cohort_edges_put_significant_large_differences_first():
+    from types import SimpleNamespace
+
+    edges = pd.DataFrame({
+        "source": ["Open", "Open", "Triage"], "target": ["Triage", "Close", "Close"],
+        "cases_a": [90, 10, 50], "cases_b": [20, 80, 45],
+        "share_a": [0.9, 0.1, 0.5], "share_b": [0.2, 0.8, 0.45],
+        "share_diff": [-0.7, 0.7, -0.05], "significant": [False, True, True]})
+    fig = plot_cohort_edges(SimpleNamespace(labels=("Q1", "Q2"), edges=edges))
+    ax = fig.axes[0]
+    # significant first (by |difference|: Open→Close 0.7, Triage→Close 0.05), then Open→Triage
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["* Open → Close", "* Triage → Close", "Open → Triage"]
+    widths = [round(float(p.get_width()), 4) for p in ax.patches]
+    assert widths == [0.1, 0.5, 0.9, 0.8, 0.45, 0.2]  # the Q1 bars, then the Q2 bars
+    assert [t.get_text() for t in ax.texts] == ["10", "80", "50", "45", "90", "20"]
+    assert "Q1 vs Q2" in ax.get_title(loc="left")
+    with pytest.raises(JourneyMiningError, match="plot_cohort_edges: expected a DataFrame"):
+        plot_cohort_edges(edges)

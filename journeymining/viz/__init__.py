@@ -29,5 +29,7 @@ from journeymining.viz.journey_charts import (  # noqa: F401
     plot_funnel,
     plot_pain_points,
     plot_kpi_trend,
+    plot_drift,
+    plot_cohort_edges,
     TREND_SHARES,
 )

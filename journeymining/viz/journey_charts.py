@@ -1,7 +1,8 @@
-"""Charts of the journey results a manager reads first: the stage funnel, pain points, KPI trends.
+"""Charts of the journey results a manager reads first: stage funnel, pain points, KPI trends, drift.
 
 Each function draws a table the pipeline already computed (``Conformance.funnel``,
-:func:`journeymining.measure.pain_points`, ``journey_kpis(..., by="month")``) and computes nothing
+:func:`journeymining.measure.pain_points`, ``journey_kpis(..., by="month")``,
+:func:`journeymining.measure.detect_drift`, ``CohortComparison.edges``) and computes nothing
 new, so a bar is always the number in the table next to it. Every function returns a
 :class:`matplotlib.figure.Figure` that is not registered with pyplot (nothing pops up, nothing
 leaks between notebook cells).
@@ -24,7 +25,8 @@ import pandas as pd
 
 from journeymining.core.errors import JourneyMiningError
 
-__all__ = ["plot_funnel", "plot_pain_points", "plot_kpi_trend", "TREND_SHARES"]
+__all__ = ["plot_funnel", "plot_pain_points", "plot_kpi_trend", "plot_drift", "plot_cohort_edges",
+           "TREND_SHARES"]
 
 #: The shares :func:`plot_kpi_trend` draws by default, with their labels.
 TREND_SHARES = {"goal_rate": "goal reached", "fcr_rate": "first-contact resolution",
@@ -204,4 +206,94 @@ def plot_kpi_trend(by_period, *, shares=None, duration="throughput_median_h", mi
         ax.grid(axis="y", color="#e6e8ec")
         ax.spines[["top", "right"]].set_visible(False)
     fig.suptitle(title, x=0.01, ha="left")
+    return fig
+
+
+def plot_drift(drift, *, title="Change over time"):
+    """The drift table as a figure: distances to the previous period (top), cases per period (bottom).
+
+    Parameters
+    ----------
+    drift : pandas.DataFrame
+        :func:`journeymining.measure.detect_drift`: ``period``, ``closed_cases``, ``open_cases``,
+        ``edge_distance``, ``variant_distance``, ``change``.
+
+    Notes
+    -----
+    A red ring marks a period the calibrated test flags as changed (``change``); periods with
+    too few closed cases have no distance and no marker. Open cases are drawn on top of the closed
+    ones: they are left out of the comparison (right-censoring), so a period made mostly of them
+    says little.
+    """
+    _require(drift, ["period", "closed_cases", "open_cases", "edge_distance", "variant_distance", "change"],
+             "plot_drift", "the detect_drift(log) table")
+    fig = _figure((9, 5.2))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    x = np.arange(len(drift))
+    edge = drift["edge_distance"].to_numpy(dtype=float)
+    top.plot(x, edge, color=_PASSED, lw=1.6, marker="o", ms=3.5, label="edge distance")
+    top.plot(x, drift["variant_distance"].to_numpy(dtype=float), color="#fd8d3c", lw=1.2, marker="o", ms=3,
+             label="variant distance")
+    change = drift["change"].fillna(False).to_numpy(dtype=bool)
+    top.scatter(x[change], edge[change], s=70, facecolors="none", edgecolors="#c44e52", lw=2, zorder=4,
+                label="changed (calibrated test)")
+    top.set_ylabel("distance to the previous period")
+    top.set_ylim(bottom=0)
+    top.legend(fontsize=8, frameon=False, loc="upper left", ncols=3)
+    closed = drift["closed_cases"].to_numpy(dtype=float)
+    bottom.bar(x, closed, color=_REACHED, label="closed cases (compared)")
+    bottom.bar(x, drift["open_cases"].to_numpy(dtype=float), bottom=closed, color="#d9d9d9",
+               label="still open (left out)")
+    bottom.set_ylabel("cases started")
+    bottom.legend(fontsize=8, frameon=False, loc="upper left", ncols=2)
+    step = max(1, len(x) // 12)
+    bottom.set_xticks(x[::step], [str(p) for p in drift["period"].iloc[::step]], rotation=45, ha="right")
+    for ax in (top, bottom):
+        ax.grid(axis="y", color="#e6e8ec")
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(title, x=0.01, ha="left")
+    return fig
+
+
+def plot_cohort_edges(comparison, *, top=12, title=None):
+    """The paths that differ most between two cohorts: share of cases with each edge, A beside B.
+
+    Parameters
+    ----------
+    comparison : CohortComparison
+        From :func:`journeymining.measure.compare_cohorts`; its ``edges`` table is drawn.
+    top : int
+        The edges with the largest absolute difference in share, significant ones first.
+
+    Notes
+    -----
+    Each pair of bars is labelled with the case counts behind it; ``*`` marks an edge whose
+    difference is significant after the comparison's multiple-testing correction.
+    """
+    edges = getattr(comparison, "edges", None)
+    _require(edges, ["source", "target", "cases_a", "cases_b", "share_a", "share_b", "share_diff", "significant"],
+             "plot_cohort_edges", "the result of compare_cohorts(log_a, log_b)")
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise JourneyMiningError(f"plot_cohort_edges: top must be a whole number >= 1; got {top!r}.")
+    a, b = comparison.labels
+    rows = (edges.assign(_abs=edges["share_diff"].abs(), _sig=edges["significant"].fillna(False).astype(bool))
+            .sort_values(["_sig", "_abs"], ascending=[False, False], kind="stable").head(top))
+    fig = _figure((8.5, 0.5 * max(len(rows), 1) + 1.6))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    ax.barh(y - 0.2, rows["share_a"], height=0.38, color=_REACHED, label=str(a))
+    ax.barh(y + 0.2, rows["share_b"], height=0.38, color=_PASSED, label=str(b))
+    for yi, (sa, sb, ca, cb) in enumerate(zip(rows["share_a"], rows["share_b"], rows["cases_a"], rows["cases_b"])):
+        ax.text(float(sa) + 0.01, yi - 0.2, f"{int(ca):,}", va="center", fontsize=8, color=_MUTED)
+        ax.text(float(sb) + 0.01, yi + 0.2, f"{int(cb):,}", va="center", fontsize=8, color=_MUTED)
+    labels = [f"{'* ' if sig else ''}{_short(src, 24)} → {_short(dst, 24)}"
+              for src, dst, sig in zip(rows["source"], rows["target"], rows["_sig"])]
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.15)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0 %", "25 %", "50 %", "75 %", "100 %"])
+    ax.set_xlabel("share of the cohort's cases with the path (labels: cases; * significant)")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(title or f"Paths that differ most: {a} vs {b}", loc="left")
     return fig
