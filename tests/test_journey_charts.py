@@ -72,7 +72,17 @@ def test_kpi_trend_draws_the_monthly_values_in_percent_and_days():
     assert "fewer than 20 cases" in bottom.get_xlabel()
 
 
+def test_kpi_trend_without_shares_draws_only_the_duration():
+    months = pd.DataFrame({"period": ["2024-01", "2024-02"], "cases": [30, 25],
+                           "goal_rate": [np.nan, np.nan], "throughput_median_h": [24.0, 36.0]})
+    fig = plot_kpi_trend(months)
+    assert len(fig.axes) == 1
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), [1.0, 1.5])
+
+
 @pytest.mark.parametrize("call, match", [
+    (lambda: plot_kpi_trend(pd.DataFrame({"period": ["x"], "cases": [1]}), duration=None),
+     "plot_kpi_trend: nothing to draw"),
     (lambda: plot_funnel(FUNNEL.drop(columns="share_reached")),
      r"plot_funnel: the table has no column\(s\) \['share_reached'\].*Conformance.funnel"),
     (lambda: plot_funnel([1, 2]), "plot_funnel: expected a DataFrame"),

@@ -173,9 +173,14 @@ def plot_kpi_trend(by_period, *, shares=None, duration="throughput_median_h", mi
         shares = [c for c in TREND_SHARES if c in by_period.columns and by_period[c].notna().any()]
     _require(by_period, list(shares) + ([duration] if duration else []), "plot_kpi_trend",
              'journey_kpis(log, by="month") and KPI names from kpi_definitions()')
-    panels = 2 if duration else 1
+    shares = list(shares)
+    if not shares and not duration:
+        raise JourneyMiningError(
+            "plot_kpi_trend: nothing to draw: the table has none of the shares "
+            f"{list(TREND_SHARES)} with a value and duration is None. Pass shares=[...] or duration=...")
+    panels = int(bool(shares)) + int(bool(duration))
     fig = _figure((9, 3.0 * panels + 0.6))
-    axes = fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0]
+    axes = list(fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0])
     x = np.arange(len(by_period))
     small = by_period["cases"].to_numpy() < min_cases
     from matplotlib import colormaps
@@ -188,16 +193,18 @@ def plot_kpi_trend(by_period, *, shares=None, duration="throughput_median_h", mi
         ax.scatter(x[~small], values[~small], color=colour, s=14, zorder=3)
         ax.scatter(x[small], values[small], facecolors="white", edgecolors=colour, s=18, zorder=3)
 
-    for i, col in enumerate(shares):
-        line(axes[0], by_period[col].to_numpy(dtype=float) * 100, palette(i % 10), TREND_SHARES.get(col, col))
-    axes[0].set_ylabel("% of cases started in the period")
-    axes[0].set_ylim(0, 100)
-    axes[0].legend(fontsize=8, frameon=False, ncols=min(len(shares), 3), loc="upper left",
-                   bbox_to_anchor=(0, 1.18))
+    if shares:
+        for i, col in enumerate(shares):
+            line(axes[0], by_period[col].to_numpy(dtype=float) * 100, palette(i % 10),
+                 TREND_SHARES.get(col, col))
+        axes[0].set_ylabel("% of cases started in the period")
+        axes[0].set_ylim(0, 100)
+        axes[0].legend(fontsize=8, frameon=False, ncols=min(len(shares), 3), loc="upper left",
+                       bbox_to_anchor=(0, 1.18))
     if duration:
-        line(axes[1], by_period[duration].to_numpy(dtype=float) / 24, _PASSED, duration)
-        axes[1].set_ylabel(f"{duration.removesuffix('_h').replace('_', ' ')} (days)")
-        axes[1].set_ylim(bottom=0)
+        line(axes[-1], by_period[duration].to_numpy(dtype=float) / 24, _PASSED, duration)
+        axes[-1].set_ylabel(f"{duration.removesuffix('_h').replace('_', ' ')} (days)")
+        axes[-1].set_ylim(bottom=0)
     step = max(1, len(x) // 12)
     axes[-1].set_xticks(x[::step], [str(p) for p in by_period["period"].iloc[::step]], rotation=45, ha="right")
     if small.any():
