@@ -235,3 +235,11 @@ def test_schema_keys_are_the_keys_to_dict_writes():
     assert all(set(st) <= set(keys(StageSpec)) for st in d["stages"])
     assert all(set(tp) <= set(keys(TouchpointSpec))
                for st in d["stages"] for tp in st["touchpoints"] if "touchpoints" not in tp)
+
+
+def test_a_wrong_value_in_a_yaml_map_names_the_file_stage_and_touchpoint(tmp_path):
+    path = tmp_path / "badmap.yaml"
+    path.write_text("name: x\ngoal: [Open]\nstages:\n  - name: S\n    touchpoints:\n"
+                    "      - {activity: Open, actor: customer}\n", encoding="utf-8")
+    with pytest.raises(JourneyMapError, match=r"^badmap.yaml: stage 'S', touchpoint 'Open': 'actor' is 'customer'"):
+        JourneyMap.from_yaml(path)

@@ -167,7 +167,10 @@ class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
             sname = st["name"]
             if sname in [s.name for s in stages]:
                 raise JourneyMapError(f"{source}: stage {sname!r} appears twice; stage names must be unique.")
-            stages.append(cls._parse_group(st, f"stage {sname!r}", sname, seen, stage=True))
+            try:
+                stages.append(cls._parse_group(st, f"stage {sname!r}", sname, seen, stage=True))
+            except JourneyMapError as exc:  # name the file too: the stage's messages know only the stage
+                raise JourneyMapError(f"{source}: {exc}") from None
         for key in ("goal", "resolution", "closure"):
             bad = [v for v in getattr(spec, key) or () if v not in seen]
             if bad:
