@@ -35,7 +35,8 @@ def test_funnel_bars_are_reached_then_passed_through_shares():
     # first the four reached bars, then the four passed-through bars
     assert [round(float(b.get_width()), 4) for b in bars] == [1.0, 0.96, 0.8, 0.6, 0.4, 0.9, 0.8, 0.6]
     texts = [t.get_text() for t in ax.texts]
-    assert texts == ["20 of 50 reached", "45 of 48 reached", "40 of 40 reached", "30 of 30 reached"]
+    assert texts == ["20 passed through, 50 reached", "45 passed through, 48 reached",
+                     "40 passed through, 40 reached", "30 passed through, 30 reached"]
     assert [t.get_text() for t in ax.get_yticklabels()] == list(FUNNEL["step"])
 
 

@@ -81,11 +81,11 @@ def plot_funnel(funnel, *, title="Stage funnel", ax=None):
     ax.barh(y, funnel["share_reached"], color=_REACHED, label="reached (this stage or later)")
     ax.barh(y, funnel["share"], height=0.5, color=_PASSED, label="passed through")
     for yi, (share, cases, reached) in enumerate(zip(funnel["share"], funnel["cases"], funnel["reached"])):
-        ax.text(min(float(share), 1.0) + 0.01, yi, f"{int(cases):,} of {int(reached):,} reached",
+        ax.text(min(float(share), 1.0) + 0.01, yi, f"{int(cases):,} passed through, {int(reached):,} reached",
                 va="center", fontsize=9, color=_MUTED)
     ax.set_yticks(y, [_short(s, 40) for s in funnel["step"]])
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.35)
+    ax.set_xlim(0, 1.5)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0 %", "25 %", "50 %", "75 %", "100 %"])
     ax.set_xlabel("share of cases")
     ax.set_title(title, loc="left")
