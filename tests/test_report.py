@@ -89,6 +89,16 @@ def test_write_report_files_tables_and_figures(tmp_path):
     assert find_external_references(html_text) == []
 
 
+def test_report_tables_never_carry_spreadsheet_formulas(tmp_path):
+    table = pd.DataFrame({"variant": ['=HYPERLINK("http://x")', "Open → Close"], "cases": [-3, 4]})
+    page = write_report(tmp_path / "out", [ReportSection("Variants", "", tables={"variants": table})])
+    lines = (page.parent / "variants.csv").read_text(encoding="utf-8").splitlines()
+    assert lines == ["variant,cases", "\"'=HYPERLINK(\"\"http://x\"\")\",-3", "Open → Close,4"]
+    # the page shows the name as it is (escaped), only the CSV is made safe for spreadsheets
+    assert "<td>=HYPERLINK(&#34;http://x&#34;)</td>" in page.read_text()
+    assert not [p.name for p in page.parent.iterdir() if ".part-" in p.name]  # no temporary file left
+
+
 def test_write_report_errors(tmp_path):
     with pytest.raises(JourneyMiningError, match="sections\\[0\\] is a dict, not a ReportSection"):
         write_report(tmp_path, [{"title": "x"}])

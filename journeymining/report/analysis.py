@@ -15,6 +15,7 @@ import pandas as pd
 
 from journeymining.core import columns as C
 from journeymining.core.durations import format_hours
+from journeymining.io.outputs import atomic_path
 from journeymining.measure import DEFINITIONS
 from journeymining.report.html import ReportSection, write_report
 
@@ -259,6 +260,6 @@ def write_analysis_report(analysis, out_dir, *, title=None):
     }
     if a.conformance is not None:
         summary["conformance"] = a.conformance.summary()
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n",
-                                      encoding="utf-8")
+    with atomic_path(out / "summary.json") as part:
+        part.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return page

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from journeymining.core.errors import JourneyMiningError
+from journeymining.io.outputs import atomic_path, safe_csv
 
 __all__ = ["ReportSection", "write_report", "find_external_references"]
 
@@ -308,7 +309,7 @@ def write_report(out_dir, sections, *, title="Customer journey report", subtitle
                 continue
             frame = pd.DataFrame(frame)
             csv = _slug(name, csv_names)
-            frame.to_csv(out / f"{csv}.csv", index=False)
+            safe_csv(frame, out / f"{csv}.csv")
             head, rows = _table_rows(frame, max_rows) if len(frame) else ([], [])
             tables.append({"name": str(name), "csv": f"{csv}.csv", "head": head, "rows": rows,
                            "total": len(frame), "shown": min(len(frame), max_rows)})
@@ -321,5 +322,6 @@ def write_report(out_dir, sections, *, title="Customer journey report", subtitle
     page = _environment().get_template("report.html.j2").render(
         title=title, subtitle=subtitle or "", css=CSS, sections=rendered, stamp=stamp)
     path = out / "index.html"
-    path.write_text(page, encoding="utf-8")
+    with atomic_path(path) as part:
+        part.write_text(page, encoding="utf-8")
     return path

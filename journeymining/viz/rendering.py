@@ -43,6 +43,7 @@ import pandas as pd
 from journeymining.core.docs import fill_docstrings
 from journeymining.core import columns as C
 from journeymining.core.errors import JourneyMiningError
+from journeymining.io.outputs import atomic_path
 from journeymining.viz.process_map import FONT, format_duration, process_map_data, process_map_source
 
 __all__ = ["Diagram", "GraphvizNotFoundError", "GraphvizError", "render", "save", "write_bpmn",
@@ -146,7 +147,8 @@ class Diagram:
                 f"{path.suffix!r}; use one of {sorted(FORMATS)}."
             )
         data = self.pipe(fmt)
-        path.write_bytes(data)
+        with atomic_path(path) as part:
+            part.write_bytes(data)
         return path
 
     def _repr_svg_(self):
@@ -382,21 +384,21 @@ def write_bpmn(model, path) -> Path:
     # write the real names, which pm4py's XML exporter escapes.
     names = {node: node.get_name() for node in bpmn.get_nodes()}
     try:
-        for node, name in names.items():
-            node.set_name(_LAYOUT_UNSAFE.sub("_", str(name)) if name else name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            layouter.apply(bpmn)
-        for node, name in names.items():
-            node.set_name(name)
-        pm4py.write_bpmn(bpmn, str(path), auto_layout=False)
+        try:
+            for node, name in names.items():
+                node.set_name(_LAYOUT_UNSAFE.sub("_", str(name)) if name else name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                layouter.apply(bpmn)
+        finally:
+            for node, name in names.items():
+                node.set_name(name)
+        with atomic_path(path) as part:
+            pm4py.write_bpmn(bpmn, str(part), auto_layout=False)
+            part.write_text(_shift_to_origin(part.read_text(encoding="utf-8")), encoding="utf-8")
     finally:
-        for node, name in names.items():
-            node.set_name(name)
         bpmn.set_layout(layout)
         layout.layout_dict = saved
-    text = path.read_text(encoding="utf-8")
-    path.write_text(_shift_to_origin(text), encoding="utf-8")
     return path
 
 
