@@ -4,8 +4,9 @@
 :func:`plot_k_selection` the k-selection criteria of ``n_clusters="auto"`` per k (with the
 per-cluster model quality of :func:`plot_model_quality`),
 :func:`plot_cluster_maps` the directly-follows graph of each cluster side by side, and
-:func:`plot_variant_embedding` a 2-D map of the variants coloured by cluster. :func:`new_axes`,
-:func:`shorten` and :func:`cluster_colour` are the shared drawing helpers.
+:func:`plot_variant_embedding` a 2-D map of the variants coloured by cluster. :func:`new_axes` and
+:func:`cluster_colour` are the shared drawing helpers (:func:`shorten` is
+:func:`journeymining.viz.charts.shorten`, re-exported).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from journeymining.cluster.variants import aligned_labels, variants_of
 from journeymining.core import columns as C
 from journeymining.core.docs import fill_docstrings
 from journeymining import discover as discovery
+from journeymining.viz.charts import shorten
 
 __all__ = ["plot_cluster_sizes", "plot_k_selection", "plot_model_quality", "plot_cluster_maps",
            "plot_variant_embedding", "new_axes", "shorten", "cluster_colour"]
@@ -42,10 +44,6 @@ def new_axes(ax, figsize, nrows=1, ncols=1):
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes.ravel()
 
-
-def shorten(text, limit):
-    """``text`` cut to ``limit`` characters with "…"."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def plot_cluster_sizes(profiles, *, ax=None, max_chars=90):

@@ -32,16 +32,29 @@ from journeymining.core import columns as C
 from journeymining.core.eventlog import check_log
 from journeymining.core.errors import EventLogError
 
-__all__ = ["plot_dotted_chart", "handover_table", "plot_handover_network", "plot_channel_flow"]
+__all__ = ["plot_dotted_chart", "handover_table", "plot_handover_network", "plot_channel_flow",
+           "new_figure", "shorten"]
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def _figure(figsize):
+def new_figure(figsize):
+    """A constrained-layout :class:`matplotlib.figure.Figure` that pyplot does not know about
+    (nothing pops up, nothing leaks between notebook cells): the canvas of every chart here."""
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout="constrained")
+
+
+def shorten(text, limit):
+    """``text`` cut to ``limit`` characters with "…".
+
+    >>> shorten("Take in charge ticket", 10)
+    'Take in c…'
+    """
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _sorted(log, keys):
@@ -101,7 +114,7 @@ def plot_dotted_chart(log, *, color_key=None, relative=False, max_colors=9,
             x = x.dt.tz_convert("UTC").dt.tz_localize(None)
     values = events[color_key].astype("string").fillna("(missing)")
     top = list(values.value_counts().index[:max_colors])
-    fig = _figure(figsize)
+    fig = new_figure(figsize)
     ax = fig.add_subplot()
     size = max(2.0, min(25.0, 4000.0 / max(len(events), 1)))
     for i, value in enumerate(top + ["other"]):
@@ -206,7 +219,7 @@ def plot_handover_network(log, *, resource_key=C.GROUP, min_handovers=1, max_res
     shown = list(events.index[:max_resources])
     table = table[(table["handovers"] >= min_handovers) & table["source"].isin(shown)
                   & table["target"].isin(shown)]
-    fig = _figure(figsize)
+    fig = new_figure(figsize)
     ax = fig.add_subplot()
     ax.set_axis_off()
     ax.set_aspect("equal")
@@ -277,7 +290,7 @@ def plot_channel_flow(log, *, channel_key=C.CHANNEL, max_channels=8, case_id_key
     table = table.assign(source=table["source"].where(table["source"].isin(keep), "other"),
                          target=table["target"].where(table["target"].isin(keep), "other"))
     table = table.groupby(["source", "target"], sort=False)["handovers"].sum().reset_index()
-    fig = _figure(figsize)
+    fig = new_figure(figsize)
     ax = fig.add_subplot()
     ax.set_axis_off()
     total = int(table["handovers"].sum())

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from journeymining.core.errors import JourneyMiningError
+from journeymining.viz.charts import new_figure, shorten
 
 __all__ = ["plot_funnel", "plot_pain_points", "plot_kpi_trend", "plot_drift", "plot_cohort_edges",
            "TREND_SHARES"]
@@ -35,12 +36,6 @@ TREND_SHARES = {"goal_rate": "goal reached", "fcr_rate": "first-contact resoluti
 _REACHED, _PASSED, _MUTED = "#9ecae1", "#2171b5", "#5b6372"
 
 
-def _figure(figsize):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, layout="constrained")
-
-
 def _require(table, columns, what, source):
     if not isinstance(table, pd.DataFrame):
         raise JourneyMiningError(f"{what}: expected a DataFrame ({source}); got {type(table).__name__}.")
@@ -48,11 +43,6 @@ def _require(table, columns, what, source):
     if missing:
         raise JourneyMiningError(
             f"{what}: the table has no column(s) {missing} (it has {list(table.columns)}). Pass {source}.")
-
-
-def _short(text, width):
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def plot_funnel(funnel, *, title="Stage funnel", ax=None):
@@ -74,7 +64,7 @@ def plot_funnel(funnel, *, title="Stage funnel", ax=None):
     _require(funnel, ["step", "cases", "share", "reached", "share_reached"], "plot_funnel",
              "Conformance.funnel")
     if ax is None:
-        fig = _figure((7.5, 0.55 * len(funnel) + 1.4))
+        fig = new_figure((7.5, 0.55 * len(funnel) + 1.4))
         ax = fig.add_subplot()
     fig = ax.figure
     y = np.arange(len(funnel))
@@ -83,7 +73,7 @@ def plot_funnel(funnel, *, title="Stage funnel", ax=None):
     for yi, (share, cases, reached) in enumerate(zip(funnel["share"], funnel["cases"], funnel["reached"])):
         ax.text(min(float(share), 1.0) + 0.01, yi, f"{int(cases):,} passed through, {int(reached):,} reached",
                 va="center", fontsize=9, color=_MUTED)
-    ax.set_yticks(y, [_short(s, 40) for s in funnel["step"]])
+    ax.set_yticks(y, [shorten(s, 40) for s in funnel["step"]])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.5)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0 %", "25 %", "50 %", "75 %", "100 %"])
@@ -117,7 +107,7 @@ def plot_pain_points(pain_points, *, top=10, title="Pain points by impact", ax=N
         raise JourneyMiningError(f"plot_pain_points: top must be a whole number >= 1; got {top!r}.")
     rows = pain_points.sort_values("impact_case_hours", ascending=False, kind="stable").head(top)
     if ax is None:
-        fig = _figure((8.5, 0.45 * max(len(rows), 1) + 1.4))
+        fig = new_figure((8.5, 0.45 * max(len(rows), 1) + 1.4))
         ax = fig.add_subplot()
     fig = ax.figure
     if rows.empty:
@@ -136,7 +126,7 @@ def plot_pain_points(pain_points, *, top=10, title="Pain points by impact", ax=N
     for yi, (d, cases, lost) in enumerate(zip(days, rows["cases"], rows["hours_lost_per_case"])):
         ax.text(d, yi, f"  {int(cases):,} cases × {float(lost) / 24:.1f} d", va="center", fontsize=8.5,
                 color=_MUTED)
-    labels = [f"{k.replace('_', ' ')}: {_short(w, 38)}" for k, w in zip(rows["kind"], rows["where"])]
+    labels = [f"{k.replace('_', ' ')}: {shorten(w, 38)}" for k, w in zip(rows["kind"], rows["where"])]
     ax.set_yticks(y, labels, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, days.max() * 1.45 if days.max() > 0 else 1)
@@ -179,7 +169,7 @@ def plot_kpi_trend(by_period, *, shares=None, duration="throughput_median_h", mi
             "plot_kpi_trend: nothing to draw: the table has none of the shares "
             f"{list(TREND_SHARES)} with a value and duration is None. Pass shares=[...] or duration=...")
     panels = int(bool(shares)) + int(bool(duration))
-    fig = _figure((9, 3.0 * panels + 0.6))
+    fig = new_figure((9, 3.0 * panels + 0.6))
     axes = list(fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0])
     x = np.arange(len(by_period))
     small = by_period["cases"].to_numpy() < min_cases
@@ -234,7 +224,7 @@ def plot_drift(drift, *, title="Change over time"):
     """
     _require(drift, ["period", "closed_cases", "open_cases", "edge_distance", "variant_distance", "change"],
              "plot_drift", "the detect_drift(log) table")
-    fig = _figure((9, 5.2))
+    fig = new_figure((9, 5.2))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     x = np.arange(len(drift))
     edge = drift["edge_distance"].to_numpy(dtype=float)
@@ -285,7 +275,7 @@ def plot_cohort_edges(comparison, *, top=12, title=None):
     a, b = comparison.labels
     rows = (edges.assign(_abs=edges["share_diff"].abs(), _sig=edges["significant"].fillna(False).astype(bool))
             .sort_values(["_sig", "_abs"], ascending=[False, False], kind="stable").head(top))
-    fig = _figure((8.5, 0.5 * max(len(rows), 1) + 1.6))
+    fig = new_figure((8.5, 0.5 * max(len(rows), 1) + 1.6))
     ax = fig.add_subplot()
     y = np.arange(len(rows))
     ax.barh(y - 0.2, rows["share_a"], height=0.38, color=_REACHED, label=str(a))
@@ -293,7 +283,7 @@ def plot_cohort_edges(comparison, *, top=12, title=None):
     for yi, (sa, sb, ca, cb) in enumerate(zip(rows["share_a"], rows["share_b"], rows["cases_a"], rows["cases_b"])):
         ax.text(float(sa) + 0.01, yi - 0.2, f"{int(ca):,}", va="center", fontsize=8, color=_MUTED)
         ax.text(float(sb) + 0.01, yi + 0.2, f"{int(cb):,}", va="center", fontsize=8, color=_MUTED)
-    labels = [f"{'* ' if sig else ''}{_short(src, 24)} → {_short(dst, 24)}"
+    labels = [f"{'* ' if sig else ''}{shorten(src, 24)} → {shorten(dst, 24)}"
               for src, dst, sig in zip(rows["source"], rows["target"], rows["_sig"])]
     ax.set_yticks(y, labels, fontsize=9)
     ax.invert_yaxis()
