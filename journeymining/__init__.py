@@ -79,6 +79,9 @@ from journeymining.filters import (  # noqa: F401
 )
 from journeymining.viz.process_map import format_duration, process_map_data  # noqa: F401
 from journeymining.viz.rendering import write_bpmn  # noqa: F401
+from journeymining.viz.map_states import process_map_states  # noqa: F401
+from journeymining.viz.cohort_maps import draw_cohort_maps  # noqa: F401
+from journeymining.viz.explorer import MapExplorer, VariantExplorer  # noqa: F401
 from journeymining.viz.journey_charts import (  # noqa: F401
     plot_cohort_edges,
     plot_drift,

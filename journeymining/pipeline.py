@@ -54,7 +54,9 @@ class Analysis:
     end_activities : pandas.DataFrame
         The most common last activities and their shares (to choose a goal from).
     drawings : dict
-        Graphviz drawings (``dfg``, ``model``) or missing when Graphviz is absent.
+        ``dfg``: the process map at every slider state
+        (:class:`journeymining.viz.map_states.MapStates`); ``model``: the discovered model as a
+        graphviz drawing; empty when Graphviz is absent.
     filters : list of str
         The one-line account of every filter applied before the analysis (what it removed).
     notes : list of str
@@ -172,7 +174,8 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
     time_budget : float, default 5.0
         Alignment seconds per variant.
     max_edges : int, default 40
-        Edges drawn in the directly-follows graph.
+        Paths the process map shows at first (its path slider starts at the first level that
+        draws at most this many).
     title : str, optional
     cluster : bool, default True
         Cluster the journeys.
@@ -266,7 +269,7 @@ def _analyze(source, mapping, *, jm, out_dir, goal, resolution, contacts, sla, r
     done("variants")
 
     begin("discovery")
-    from journeymining.viz import GraphvizNotFoundError, render
+    from journeymining.viz import GraphvizNotFoundError, process_map_states, render
 
     dfg = discover_dfg(log)
     import warnings
@@ -281,10 +284,8 @@ def _analyze(source, mapping, *, jm, out_dir, goal, resolution, contacts, sla, r
         step(f"note: {limit}")
     drawings = {}
     try:
-        drawings["dfg"] = render(dfg, max_edges=max_edges,
-                                 title=f"Directly-follows graph (the {max_edges} most frequent edges)")
-        _ = drawings["dfg"].svg
-        drawings["model"] = render(model, title="Discovered journey model (inductive miner)")
+        drawings["dfg"] = process_map_states(dfg, max_edges=max_edges)
+        drawings["model"] = render(model)
         _ = drawings["model"].svg
     except GraphvizNotFoundError as exc:
         drawings = {}

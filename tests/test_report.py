@@ -10,12 +10,7 @@ external image proves the same checks do catch a request that leaves the machine
 
 import base64
 import io
-import json
 import os
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +20,7 @@ from journeymining.pipeline import analyze
 from journeymining.core.errors import JourneyMiningError
 from journeymining.report import ReportSection, find_external_references, write_report
 
-CHROMIUM = "/usr/bin/chromium"
+from browser import CHROMIUM, browse
 
 
 # ------------------------------------------------------------------------ self-contained check
@@ -74,18 +69,21 @@ def test_write_report_files_tables_and_figures(tmp_path):
                       figures=[("a matplotlib figure", _figure()), _Drawing(), _png_bytes(),
                                _Drawing.svg],
                       tables={"cx map": table, "cx map ": table.head(1)}),
-    ], title="T <1>", max_rows=1)
+    ], title="T <1>", max_rows=1, embed_rows=1)
     html_text = page.read_text()
     assert page.name == "index.html"
     assert sorted(p.name for p in page.parent.iterdir()) == ["cx-map-2.csv", "cx-map.csv", "index.html"]
     back = pd.read_csv(page.parent / "cx-map.csv")
     assert back["stage"].tolist() == ["Contact", "<b>Resolve</b>"]           # CSV holds all rows
-    assert "first 1 of 2 rows" in html_text and "30.0 min" in html_text
-    assert "&lt;b&gt;Resolve" not in html_text                               # only 1 row shown
+    assert "the page holds the first 1 of 2 rows" in html_text and "30.0 min" in html_text
+    assert "&lt;b&gt;Resolve" not in html_text                               # only 1 row embedded
+    assert 'data-v="1800.0"' in html_text and 'data-v="1.5"' in html_text   # sort keys: seconds, numbers
+    assert 'data-page="1"' in html_text                                     # the script pages by max_rows
     assert "<title>T &lt;1&gt;</title>" in html_text and "Second &lt;i&gt;one&lt;/i&gt;." in html_text
-    assert html_text.count('<img class="figure"') == 4
+    assert html_text.count('<img class="figure') == 4
     assert html_text.count("data:image/svg+xml;base64,") == 3 and html_text.count("data:image/png;base64,") == 1
-    assert "<script" not in html_text and "@font-face" not in html_text
+    # one inline script (ours), nothing loaded: no src= on a script, no font
+    assert html_text.count("<script") == 1 and "<script src" not in html_text and "@font-face" not in html_text
     assert find_external_references(html_text) == []
 
 
@@ -206,120 +204,6 @@ def test_analyze_empty_conversion(tmp_path):
 
 
 # -------------------------------------------------------------------------- the real browser
-class _Chromium:
-    """A headless chromium driven over --remote-debugging-pipe."""
-
-    def __init__(self, profile):
-        self.netlog = os.path.join(profile, "net.json")
-        r_cmd, self._w_cmd = os.pipe()
-        self._r_out, w_out = os.pipe()
-
-        def child_fds():  # the browser reads commands on fd 3 and answers on fd 4
-            a, b = os.dup(r_cmd), os.dup(w_out)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-            os.set_inheritable(3, True)
-            os.set_inheritable(4, True)
-
-        cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", "--disable-extensions", f"--user-data-dir={profile}",
-               "--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={self.netlog}",
-               "--remote-debugging-pipe", "--window-size=1280,1600", "about:blank"]
-        self.proc = subprocess.Popen(cmd, preexec_fn=child_fds, close_fds=False,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(r_cmd)
-        os.close(w_out)
-        self._buf = b""
-        self._id = 0
-        self.events = []
-
-    def send(self, method, params=None, session=None, timeout=30):
-        self._id += 1
-        msg = {"id": self._id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        os.write(self._w_cmd, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            while b"\0" not in self._buf:
-                chunk = os.read(self._r_out, 1 << 16)
-                if not chunk:
-                    raise RuntimeError("chromium closed the DevTools pipe")
-                self._buf += chunk
-            raw, self._buf = self._buf.split(b"\0", 1)
-            reply = json.loads(raw)
-            if reply.get("id") == self._id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-            self.events.append(reply)
-        raise TimeoutError(method)
-
-    def load(self, url):
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        s = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self.send("Network.enable", session=s)
-        self.send("Page.enable", session=s)
-        self.send("Page.navigate", {"url": url}, session=s)
-        for _ in range(300):
-            state = self.evaluate(s, "document.readyState")
-            if state == "complete":
-                break
-            time.sleep(0.05)
-        return s
-
-    def evaluate(self, session, expression):
-        res = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                             "awaitPromise": True}, session=session)
-        return res["result"].get("value")
-
-    def page_requests(self):
-        return [e["params"]["request"]["url"] for e in self.events
-                if e.get("method") == "Network.requestWillBeSent"]
-
-    def close(self):
-        try:
-            self.send("Browser.close", timeout=10)
-        except (RuntimeError, OSError, TimeoutError):
-            pass
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._w_cmd)
-        os.close(self._r_out)
-
-    def document_requests(self):
-        """URLs of network requests a document started (browser housekeeping has no initiator)."""
-        data = json.loads(Path(self.netlog).read_text())
-        types = {v: k for k, v in data["constants"]["logEventTypes"].items()}
-        urls = []
-        for e in data["events"]:
-            p = e.get("params") or {}
-            if (types.get(e["type"]) == "URL_REQUEST_START_JOB" and "url" in p
-                    and p.get("initiator") != "not an origin"):
-                urls.append(p.get("url"))
-        return urls
-
-
-def _browse(page):
-    with tempfile.TemporaryDirectory() as profile:
-        browser = _Chromium(profile)
-        try:
-            s = browser.load(page.resolve().as_uri())
-            images = browser.evaluate(s, """Promise.all(Array.from(document.images).map(
-                i => i.decode().then(() => [i.naturalWidth, i.naturalHeight],
-                                     () => [0, 0])))""")
-            shot = base64.b64decode(browser.send("Page.captureScreenshot", {"format": "png"},
-                                                 session=s)["data"])
-            requests = browser.page_requests()
-        finally:
-            browser.close()
-        return images, shot, requests, browser.document_requests()
-
-
 needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                     reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
 
@@ -330,7 +214,7 @@ def test_report_in_headless_chromium(analysis):
 
     result, _ = analysis
     page = result.index
-    images, shot, requests, net = _browse(page)
+    images, shot, requests, net = browse(page)
     n_img = page.read_text().count('<img class="figure')
     assert n_img >= 4                                      # DFG, model, map overlay, CX map
     assert len(images) == n_img
@@ -347,7 +231,7 @@ def test_report_in_headless_chromium(analysis):
 def test_browser_check_catches_an_external_request(tmp_path):
     page = tmp_path / "leak.html"
     page.write_text('<html><body><p>x</p><img src="https://example.org/pixel.png"></body></html>')
-    images, _, requests, net = _browse(page)
+    images, _, requests, net = browse(page)
     assert images == [[0, 0]]                              # the image did not load
     assert "https://example.org/pixel.png" in requests
     assert "https://example.org/pixel.png" in net

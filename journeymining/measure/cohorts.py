@@ -28,8 +28,8 @@ unit value to each cohort and is resampled as one block holding its cases of bot
   interval; a permutation test of the difference of medians of the unit values; the median
   throughput difference of the cases with a (customer-)block bootstrap percentile interval.
 * **KPI deltas**: from the per-case table of :func:`journeymining.measure.kpis.case_kpis` of both cohorts
-  (same goal for both: the most frequent last activity of the two logs unless ``goal=`` is
-  given), ``delta = b - a`` of each measure's mean (median too for throughput), with a
+  (the same goal for both, from ``goal=`` or the journey map; without one the goal-based
+  deltas are n/a), ``delta = b - a`` of each measure's mean (median too for throughput), with a
   (customer-)block bootstrap percentile interval.
 
 Drift (:func:`detect_drift`, re-exported from :mod:`journeymining.measure.drift`): a permutation-calibrated
@@ -450,7 +450,7 @@ def compare_cohorts(log_a, log_b, *, case_id_key=C.CASE, activity_key=C.ACTIVITY
         Customer column (``unit="customer"``).
     **kpi_options
         Passed to :func:`journeymining.measure.kpis.case_kpis` (``goal=``, ``sla=``, ...). Without
-        ``goal`` both cohorts use the most frequent last activity of the two logs together.
+        ``goal`` (or ``journey_map`` / ``settings``) the goal-based deltas are n/a, with a note.
 
     Returns
     -------

@@ -15,6 +15,7 @@ import pandas as pd
 
 from journeymining.core import columns as C
 from journeymining.core.durations import format_hours
+from journeymining.core.numbers import format_share
 from journeymining.io.outputs import atomic_path
 from journeymining.measure import DEFINITIONS
 from journeymining.report.html import ReportSection, write_report
@@ -48,13 +49,7 @@ HEADLINE = [
 
 def _pct(x):
     """A share in per cent; never rounds to a false 0 % or 100 %."""
-    if x is None or x != x:
-        return "n/a"
-    if 0 < x < 0.001:
-        return "< 0.1 %"
-    if 0.999 < x < 1:
-        return "> 99.9 %"
-    return f"{x:.1%}".replace("%", " %")
+    return format_share(x, decimals=1)
 
 
 def _value(x, kind):
@@ -149,11 +144,16 @@ def write_analysis_report(analysis, out_dir, *, title=None):
     sections.append(ReportSection(
         "Path variants", "The distinct paths journeys take, most frequent first (activities joined with →).",
         tables={"variants": a.variants.drop(columns=["activities"], errors="ignore")}))
-    figs = [(cap, a.drawings[k]) for k, cap in (("dfg", "Directly-follows graph"),
-                                                ("model", "Discovered journey model")) if k in a.drawings]
-    dfg = a.dfg.assign(mean_duration=a.dfg["mean_duration"], median_duration=a.dfg["median_duration"])
-    sections.append(ReportSection("Journey model", "How journeys actually flow, discovered from the events.",
-                                  figures=figs, tables={"directly-follows edges": dfg}))
+    maps = [("Process map (directly-follows graph): move the sliders to show more or fewer activities "
+             "and paths, switch to the performance view for median waits", a.drawings["dfg"])] \
+        if "dfg" in a.drawings else []
+    figs = [("Discovered journey model (inductive miner, BPMN)", a.drawings["model"])] if "model" in a.drawings else []
+    sections.append(ReportSection(
+        "Journey model",
+        "How journeys actually flow, discovered from the events. Boxes show how often an activity occurs, "
+        "arrows how often one activity directly follows another (true counts from the log, whatever the "
+        "sliders hide); the map stays connected at every slider position.",
+        maps=maps, figures=figs, tables={"directly-follows edges": a.dfg}))
     if a.conformance is not None:
         from journeymining.conform import KIND_DEFINITIONS, KIND_LABELS
 

@@ -2,18 +2,32 @@
 
 The page is rendered from the Jinja2 template ``templates/report.html.j2`` with autoescaping
 (no HTML is assembled from f-strings). Figures are embedded as ``data:`` URIs (SVG for
-matplotlib figures and graphviz drawings, PNG for raw PNG bytes), the style sheet is inline, no
-script, font or image is loaded from anywhere else; the only links are the relative links to the
-CSV files written next to ``index.html``. :func:`find_external_references` checks that promise
-on any HTML text.
+matplotlib figures and graphviz drawings, PNG for raw PNG bytes), the style sheet and the
+script (``templates/report.js``) are inline, no script, font or image is loaded from anywhere
+else; the only links are the relative links to the CSV files written next to ``index.html``.
+:func:`find_external_references` checks that promise on any HTML text.
+
+The script makes the page interactive and is optional (without it every section and row is
+shown): one tab per section, tables with every row (up to ``embed_rows``) that sort by a click
+on a header, filter as one types and page by 25, and process maps
+(:class:`journeymining.viz.map_states.MapStates`) with activity and path sliders and a
+frequency / performance toggle; the drawings of every slider state travel gzip-compressed in
+the page and are unpacked by the browser's own ``DecompressionStream``.
+
+Graphviz drawings are sized so that their smallest label is at least
+:data:`MIN_LABEL_PX` pixels on screen: a drawing shrinks to the page width only down to that
+size and scrolls beyond it.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as _dt
+import gzip
 import io
+import json
 import re
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +36,10 @@ import pandas as pd
 from journeymining.core.errors import JourneyMiningError
 from journeymining.io.outputs import atomic_path, safe_csv
 
-__all__ = ["ReportSection", "write_report", "find_external_references"]
+__all__ = ["ReportSection", "write_report", "find_external_references", "MIN_LABEL_PX"]
+
+#: Smallest size, in CSS pixels, at which a label of a graphviz drawing is shown.
+MIN_LABEL_PX = 10.5
 
 CSS = """
 :root { --ink:#1f2430; --muted:#5b6372; --line:#dde1e8; --accent:#c44e52; --bg:#fafbfc; }
@@ -43,7 +60,6 @@ p.text { white-space: pre-line; }
 figure { margin: 12px 0; overflow-x:auto; }
 figure img { max-width:100%; height:auto; border:1px solid var(--line); border-radius:4px;
              background:#fff; }
-figure img.wide { max-width:none; }
 figcaption { color: var(--muted); font-size:13px; }
 .table-wrap { overflow-x:auto; }
 table { border-collapse: collapse; font-size:13px; margin: 4px 0 6px; }
@@ -63,6 +79,31 @@ footer { color: var(--muted); font-size:12px; padding: 0 40px 30px; }
 dl.defs { font-size:12.5px; color: var(--muted); }
 dl.defs dt { font-weight:600; color: var(--ink); margin-top:4px; }
 dl.defs dd { margin: 0 0 2px 1.2em; }
+nav a.active { font-weight:600; border-bottom:2px solid var(--accent); }
+nav a[data-tab=all] { color: var(--muted); }
+.tbl .tools, .tbl .pager { display:none; }
+.js .tbl.live .tools, .js .tbl.live .pager { display:flex; gap:10px; align-items:center; font-size:13px;
+                                            margin:4px 0; }
+.tbl input.search { font: inherit; padding:3px 8px; border:1px solid var(--line); border-radius:4px;
+                    min-width: 18em; }
+.tbl .pager button { font: inherit; padding:1px 10px; }
+.tbl .pager .info { color: var(--muted); }
+th.sortable { cursor: pointer; user-select: none; }
+th[aria-sort=ascending]::after { content: " \\25B2"; font-size: 10px; }
+th[aria-sort=descending]::after { content: " \\25BC"; font-size: 10px; }
+.pmap .controls { display:none; }
+.js .pmap.live .controls { display:flex; flex-wrap:wrap; gap:18px; align-items:center; font-size:13px;
+                           margin: 6px 0 8px; }
+.pmap .controls label { display:flex; gap:6px; align-items:center; }
+.pmap .controls output { min-width: 3.2em; font-variant-numeric: tabular-nums; }
+.pmap button.view { font: inherit; padding:2px 10px; border:1px solid var(--line); background:#fff;
+                    border-radius:4px; cursor:pointer; }
+.pmap button.view[aria-pressed=true] { background:#1f2430; color:#fff; border-color:#1f2430; }
+.pmap-canvas { overflow:auto; border:1px solid var(--line); border-radius:4px; background:#fff;
+               max-height: 1400px; }
+.pmap-canvas svg { display:block; height:auto; max-width:100%; }
+.pmap-caption { color: var(--muted); font-size:13px; }
+figure img.graph { max-width:100%; }
 """
 
 _URL_ATTR = re.compile(
@@ -135,6 +176,9 @@ class ReportSection:
         ..." when the log cannot support it).
     definitions : list of (term, definition)
         Definitions of what the section shows, printed under it.
+    maps : list
+        Interactive process maps: :class:`journeymining.viz.map_states.MapStates`, optionally
+        as ``(caption, states)`` pairs; shown before the figures.
     """
 
     title: str
@@ -143,6 +187,7 @@ class ReportSection:
     tables: dict = field(default_factory=dict)
     figures_of_merit: list = field(default_factory=list)
     definitions: list = field(default_factory=list)
+    maps: list = field(default_factory=list)
 
 
 def _svg_of_figure(fig):
@@ -181,15 +226,52 @@ def _figure_uri(fig):
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _aspect(uri):
-    """Width / height of an SVG data URI (0 when it cannot be told)."""
-    m = _DATA_SVG.match(uri)
-    if not m:
-        return 0.0
-    head = base64.b64decode(m.group(1))[:2000].decode("utf-8", "replace")
-    w = re.search(r'<svg[^>]*\bwidth="([\d.]+)', head)
-    h = re.search(r'<svg[^>]*\bheight="([\d.]+)', head)
-    return float(w.group(1)) / float(h.group(1)) if w and h and float(h.group(1)) else 0.0
+_SVG_TAG = re.compile(r"<svg\b[^>]*>")
+_LENGTH = r'="\s*([\d.]+)\s*(pt|px)?\s*"'
+_FONT_SIZE = re.compile(r'font-size="([\d.]+)"')
+_VIEWBOX = re.compile(r'viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)\s*"')
+
+
+def _svg_size(svg):
+    """``(width px, height px, smallest label px)`` of an SVG at its natural size.
+
+    Graphviz writes ``width="..pt"`` and a ``viewBox`` in points and gives every label a
+    ``font-size`` in viewBox units; matplotlib draws text as paths (no font size: ``None``).
+    Zeros when the size cannot be told.
+    """
+    head = _SVG_TAG.search(svg)
+    if not head:
+        return 0.0, 0.0, None
+    tag = head.group(0)
+    size = []
+    for attr in ("width", "height"):
+        m = re.search(r"\b" + attr + _LENGTH, tag)
+        size.append(float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1) if m else 0.0)
+    box = _VIEWBOX.search(tag)
+    fonts = [float(f) for f in _FONT_SIZE.findall(svg)]
+    if not (box and fonts and size[0]):
+        return size[0], size[1], None
+    return size[0], size[1], min(fonts) * size[0] / float(box.group(1))
+
+
+def _fit_style(svg):
+    """CSS that shows an SVG at most at its natural width, shrunk to the page width but never so
+    far that its smallest label drops below MIN_LABEL_PX (beyond that, its box scrolls)."""
+    width, _, label = _svg_size(svg)
+    if not width:
+        return ""
+    style = f"width:{width:.0f}px"
+    if label:
+        style += f";min-width:{width * MIN_LABEL_PX / label:.0f}px"
+    return style
+
+
+def _svg_text(fig):
+    if isinstance(fig, str):
+        return fig
+    if hasattr(fig, "svg") and not hasattr(fig, "savefig"):
+        return fig.svg
+    return None
 
 
 def _slug(text, taken):
@@ -221,16 +303,20 @@ def _duration_text(td):
 
 
 def _table_rows(frame, max_rows):
-    """Header cells and row cells (text, css class) of a table: numbers right-aligned, long text
-    given room to wrap; the template escapes every value."""
+    """Header cells and row cells (text, css class, sort value) of a table: numbers
+    right-aligned and sorted by value (durations by seconds), long text given room to wrap;
+    the template escapes every value."""
     shown = frame.head(max_rows).copy()
     numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])
                and not pd.api.types.is_bool_dtype(shown[c])}
+    keys = {}
     for col in shown.columns:
         if pd.api.types.is_timedelta64_dtype(shown[col]):
+            keys[col] = shown[col].dt.total_seconds().map(lambda v: "" if v != v else repr(v))
             shown[col] = shown[col].map(_duration_text)
             numeric.add(col)
         elif col in numeric:
+            keys[col] = shown[col].map(lambda v: "" if v is None or v != v else repr(float(v)))
             shown[col] = shown[col].map(lambda v: "" if v is None or v != v else _fmt(v))
         else:
             shown[col] = shown[col].map(
@@ -238,8 +324,34 @@ def _table_rows(frame, max_rows):
     long = {c for c in shown.columns if c not in numeric and len(shown) and shown[c].str.len().max() > 60}
     cls = {c: "num" if c in numeric else ("long" if c in long else "") for c in shown.columns}
     head = [(str(c), cls[c]) for c in shown.columns]
-    rows = [[(v, cls[c]) for c, v in zip(shown.columns, row)] for row in shown.itertuples(index=False)]
+    columns = [(shown[c].tolist(), keys[c].tolist() if c in keys else None, cls[c]) for c in shown.columns]
+    rows = [[(values[i], cls_, None if sort is None else sort[i]) for values, sort, cls_ in columns]
+            for i in range(len(shown))]
     return head, rows
+
+
+def _key(x):
+    """A slider level as the page's script spells it (JavaScript's ``String(number)``)."""
+    return format(float(x), "g")
+
+
+def _map_view(states, caption, n):
+    """What the template needs to draw one interactive process map."""
+    acts, paths = sorted(states.activity_levels), sorted(states.path_levels)
+    index = {f"{_key(a)}|{_key(p)}|{m}": i for (a, p, m), i in states.index.items()}
+    captions = {f"{_key(a)}|{_key(p)}|{m}": c for (a, p, m), c in states.captions.items()}
+    svgs = [_SVG_TAG.sub(lambda t, s=svg: t.group(0)[:-1] + f' style="{_fit_style(s)}">', svg, count=1)
+            for svg in states.svgs]
+    payload = base64.b64encode(gzip.compress(json.dumps(svgs).encode("utf-8"), mtime=0)).decode("ascii")
+    data = {"activities": acts, "paths": paths, "measures": list(states.measures), "index": index,
+            "captions": captions, "default": list(states.default), "svgs": payload}
+    a, p, m = states.default
+    # the data sits in a <script type="application/json">: "<" never appears raw in it
+    return {"id": f"map{n}", "caption": caption, "json": json.dumps(data).replace("<", "\\u003c"),
+            "svg": svgs[states.index[(a, p, m)]], "state_caption": states.captions[(a, p, m)] + f" ({m} view)",
+            "a": acts.index(a), "p": paths.index(p), "a_max": len(acts) - 1, "p_max": len(paths) - 1,
+            "a_text": f"{a:.0%}".replace("%", " %"), "p_text": f"{p:.0%}".replace("%", " %"),
+            "measures": [(x, x == m) for x in states.measures]}
 
 
 def _environment():
@@ -250,7 +362,7 @@ def _environment():
 
 
 def write_report(out_dir, sections, *, title="Customer journey report", subtitle=None,
-                 max_rows=25):
+                 max_rows=25, embed_rows=5000):
     """Write ``out_dir/index.html`` (self-contained) and every table as ``out_dir/<name>.csv``.
 
     Parameters
@@ -264,7 +376,10 @@ def write_report(out_dir, sections, *, title="Customer journey report", subtitle
     subtitle : str, optional
         Line under the title (e.g. the input file and the date).
     max_rows : int, default 25
-        Rows of each table shown in the page (the CSV holds all rows).
+        Rows of each table on one page of the table (the script pages through the rest).
+    embed_rows : int, default 5000
+        Rows of each table carried by the page, searchable and sortable (the CSV holds all
+        rows; the page says when it carries fewer).
 
     Returns
     -------
@@ -290,7 +405,7 @@ def write_report(out_dir, sections, *, title="Customer journey report", subtitle
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    taken, csv_names, rendered = set(), {"index"}, []
+    taken, csv_names, rendered, n_maps = set(), {"index"}, [], 0
     for i, sec in enumerate(sections):
         if not isinstance(sec, ReportSection):
             raise JourneyMiningError(
@@ -301,8 +416,14 @@ def write_report(out_dir, sections, *, title="Customer journey report", subtitle
         for j, item in enumerate(sec.figures):
             caption, fig = item if isinstance(item, tuple) else (None, item)
             uri = _figure_uri(fig)
+            svg = _svg_text(fig)
             figures.append({"uri": uri, "caption": caption, "alt": caption or f"{sec.title}, figure {j + 1}",
-                            "wide": _aspect(uri) > 3})  # long strips keep their size and scroll
+                            "style": _fit_style(svg) if svg else "", "graph": bool(svg)})
+        maps = []
+        for item in sec.maps:
+            caption, states = item if isinstance(item, tuple) else (None, item)
+            n_maps += 1
+            maps.append(_map_view(states, caption, n_maps))
         tables = []
         for name, frame in sec.tables.items():
             if frame is None:
@@ -310,17 +431,19 @@ def write_report(out_dir, sections, *, title="Customer journey report", subtitle
             frame = pd.DataFrame(frame)
             csv = _slug(name, csv_names)
             safe_csv(frame, out / f"{csv}.csv")
-            head, rows = _table_rows(frame, max_rows) if len(frame) else ([], [])
+            head, rows = _table_rows(frame, embed_rows) if len(frame) else ([], [])
             tables.append({"name": str(name), "csv": f"{csv}.csv", "head": head, "rows": rows,
-                           "total": len(frame), "shown": min(len(frame), max_rows)})
+                           "total": len(frame), "shown": min(len(frame), embed_rows)})
         rendered.append({"anchor": _slug(sec.title, taken), "title": sec.title,
                          "paragraphs": [p.strip() for p in str(sec.text or "").split("\n\n") if p.strip()],
-                         "figures": figures, "tables": tables,
+                         "figures": figures, "tables": tables, "maps": maps,
                          "cards": [{"label": a, "value": b, "definition": c} for a, b, c in sec.figures_of_merit],
                          "definitions": list(sec.definitions)})
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    script = resources.files("journeymining.report").joinpath("templates/report.js").read_text("utf-8")
     page = _environment().get_template("report.html.j2").render(
-        title=title, subtitle=subtitle or "", css=CSS, sections=rendered, stamp=stamp)
+        title=title, subtitle=subtitle or "", css=CSS, sections=rendered, stamp=stamp,
+        script=script.replace("</", "<\\/"), page_rows=max_rows)
     path = out / "index.html"
     with atomic_path(path) as part:
         part.write_text(page, encoding="utf-8")

@@ -7,8 +7,6 @@ from journeymining.viz.rendering import (  # noqa: F401
     render,
     save,
     write_bpmn,
-    format_duration,
-    process_map_data,
     bpmn_gateway_count,
     FORMATS,
 )
@@ -33,3 +31,12 @@ from journeymining.viz.journey_charts import (  # noqa: F401
     plot_cohort_edges,
     TREND_SHARES,
 )
+from journeymining.viz.map_states import (  # noqa: F401
+    MapStates,
+    process_map_states,
+)
+from journeymining.viz.explorer import (  # noqa: F401
+    MapExplorer,
+    VariantExplorer,
+)
+from journeymining.viz.cohort_maps import draw_cohort_maps  # noqa: F401

@@ -270,10 +270,12 @@ def _select(dfg, nodes, activities, paths, max_edges=None):
         forward.setdefault(s, []).append((t, int(f)))
         backward.setdefault(t, []).append((s, int(f)))
 
+    sources, targets = dfg["source"].tolist(), dfg["target"].tolist()
+
     def kept_adjacency(reverse):
         adjacency = {}
         for i in np.flatnonzero(kept_edge):
-            s, t = dfg["source"].iat[i], dfg["target"].iat[i]
+            s, t = sources[i], targets[i]
             if reverse:
                 s, t = t, s
             adjacency.setdefault(s, []).append((t, 0))
