@@ -322,7 +322,9 @@ def code_log(log, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key=C.T
             f"{verb}: column {timestamp_key!r} has {int(nat.sum())} missing timestamps "
             f"(rows {_bad_rows(nat, log)}). Drop or fill those rows first."
         )
-    values = stamps.values  # numpy datetime64, UTC for timezone-aware columns
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):  # numpy datetime64 in UTC
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = stamps.to_numpy()
     unit = np.datetime_data(values.dtype)[0]
     times = values.view("int64")
     ccodes = ccodes.astype(np.int64, copy=False)

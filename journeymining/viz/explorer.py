@@ -37,6 +37,7 @@ import pandas as pd
 
 from journeymining.core import columns as C
 from journeymining.core.docs import fill_docstrings
+from journeymining.core.numbers import format_share
 from journeymining.core.errors import JourneyMiningError
 from journeymining.core.eventlog import check_log
 from journeymining.discover import case_variants, discover_dfg, variant_table
@@ -87,7 +88,7 @@ def _check_count(value, name, verb, meaning, default):
 
 
 def _percent(share):
-    return f"{100 * share:.1f} %"
+    return format_share(share, decimals=1)
 
 
 def _cases(n):
