@@ -35,6 +35,7 @@ import pandas as pd
 
 from journeymining.core.errors import JourneyMiningError
 from journeymining.io.outputs import atomic_path, safe_csv
+from journeymining.viz.rendering import svg_element
 
 __all__ = ["ReportSection", "write_report", "find_external_references", "MIN_LABEL_PX"]
 
@@ -197,13 +198,6 @@ def _svg_of_figure(fig):
     return buf.getvalue()
 
 
-def _strip_prolog(svg):
-    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
-    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.IGNORECASE)
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    return svg.strip()
-
-
 def _figure_uri(fig):
     if isinstance(fig, (bytes, bytearray)):
         if bytes(fig[:8]) != b"\x89PNG\r\n\x1a\n":
@@ -222,7 +216,7 @@ def _figure_uri(fig):
         )
     if "<svg" not in svg:
         raise JourneyMiningError("write_report: a figure given as text must be an SVG document (no <svg found).")
-    svg = _strip_prolog(svg)
+    svg = svg_element(svg)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 

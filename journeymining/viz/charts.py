@@ -30,13 +30,20 @@ import pandas as pd
 
 from journeymining.core import columns as C
 from journeymining.core.eventlog import check_log
-from journeymining.core.errors import EventLogError
+from journeymining.core.errors import EventLogError, JourneyMiningError
 
 __all__ = ["plot_dotted_chart", "handover_table", "plot_handover_network", "plot_channel_flow",
            "new_figure", "shorten"]
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf")
+
+
+def check_top(top, verb):
+    """``top`` as a whole number >= 1, or a JourneyMiningError naming ``verb``."""
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise JourneyMiningError(f"{verb}: top must be a whole number >= 1; got {top!r}.")
+    return top
 
 
 def new_figure(figsize):

@@ -32,6 +32,7 @@ import graphviz
 
 from journeymining.core.errors import JourneyMiningError
 from journeymining.core.numbers import format_share
+from journeymining.viz.charts import check_top
 from journeymining.viz.process_map import FONT, graphviz_label
 from journeymining.viz.rendering import Diagram
 
@@ -74,8 +75,7 @@ def draw_cohort_maps(comparison, *, top=15, title=None) -> Diagram:
         raise JourneyMiningError(
             f"draw_cohort_maps: expected the result of compare_cohorts(log_a, log_b); its edges table "
             f"misses {missing}. Pass the CohortComparison itself.")
-    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-        raise JourneyMiningError(f"draw_cohort_maps: top must be a whole number >= 1; got {top!r}.")
+    check_top(top, "draw_cohort_maps")
     from journeymining.discover import END, START
 
     labels = tuple(str(x) for x in comparison.labels)

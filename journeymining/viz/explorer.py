@@ -42,7 +42,7 @@ from journeymining.core.errors import JourneyMiningError
 from journeymining.core.eventlog import check_log
 from journeymining.discover import case_variants, discover_dfg, variant_table
 from journeymining.viz.process_map import format_duration, process_map_data
-from journeymining.viz.rendering import render
+from journeymining.viz.rendering import render, svg_element
 
 try:
     import ipywidgets as widgets
@@ -102,12 +102,6 @@ def _shorten(text, width=_LABEL_WIDTH):
 def _variant_label(rank, cases, share, path):
     """A list entry: ``'#1 · 2 cases · 40.0 % · Open → Close'``."""
     return _shorten(f"#{rank} · {_cases(cases)} · {_percent(share)} · {path}")
-
-
-def _inline_svg(svg):
-    """Graphviz's SVG document as an element to put in HTML (no XML prolog, doctype, comments)."""
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,7 +276,7 @@ class MapExplorer(_Box):
         self._diagram = render(dfg, activities=self.activities, paths=self.paths,
                                measure=self.measure)
         self._caption_view.value = f"<b>{html.escape(self._caption)}</b>"
-        self._map_view.value = _inline_svg(self._diagram.svg)
+        self._map_view.value = svg_element(self._diagram.svg)
 
     # display -------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):
@@ -292,7 +286,7 @@ class MapExplorer(_Box):
         bundle["text/plain"] = f"MapExplorer: {self._caption}; move the sliders in JupyterLab"
         bundle["text/html"] = (f'<div class="journeymining-map-explorer"><p><b>'
                                f"{html.escape(self._caption)}</b></p>"
-                               f"{_inline_svg(self._diagram.svg)}</div>")
+                               f"{svg_element(self._diagram.svg)}</div>")
         return bundle
 
     def __repr__(self):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from journeymining.core.errors import JourneyMiningError
-from journeymining.viz.charts import new_figure, shorten
+from journeymining.viz.charts import check_top, new_figure, shorten
 
 __all__ = ["plot_funnel", "plot_pain_points", "plot_kpi_trend", "plot_drift", "plot_cohort_edges",
            "TREND_SHARES"]
@@ -103,8 +103,7 @@ def plot_pain_points(pain_points, *, top=10, title="Pain points by impact", ax=N
     """
     _require(pain_points, ["kind", "where", "cases", "hours_lost_per_case", "impact_case_hours"],
              "plot_pain_points", "the pain_points table")
-    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-        raise JourneyMiningError(f"plot_pain_points: top must be a whole number >= 1; got {top!r}.")
+    check_top(top, "plot_pain_points")
     rows = pain_points.sort_values("impact_case_hours", ascending=False, kind="stable").head(top)
     if ax is None:
         fig = new_figure((8.5, 0.45 * max(len(rows), 1) + 1.4))
@@ -270,8 +269,7 @@ def plot_cohort_edges(comparison, *, top=12, title=None):
     edges = getattr(comparison, "edges", None)
     _require(edges, ["source", "target", "cases_a", "cases_b", "share_a", "share_b", "share_diff", "significant"],
              "plot_cohort_edges", "the result of compare_cohorts(log_a, log_b)")
-    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-        raise JourneyMiningError(f"plot_cohort_edges: top must be a whole number >= 1; got {top!r}.")
+    check_top(top, "plot_cohort_edges")
     a, b = comparison.labels
     rows = (edges.assign(_abs=edges["share_diff"].abs(), _sig=edges["significant"].fillna(False).astype(bool))
             .sort_values(["_sig", "_abs"], ascending=[False, False], kind="stable").head(top))

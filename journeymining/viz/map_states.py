@@ -29,13 +29,12 @@ True
 from __future__ import annotations
 
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from journeymining.core.errors import JourneyMiningError
 from journeymining.viz.process_map import process_map_data, process_map_source
-from journeymining.viz.rendering import Diagram
+from journeymining.viz.rendering import Diagram, svg_element
 
 __all__ = ["MapStates", "process_map_states", "ACTIVITY_LEVELS", "PATH_LEVELS", "MEASURES"]
 
@@ -80,12 +79,6 @@ class MapStates:
     def caption(self, activities, paths, measure):
         """The caption of one state."""
         return self.captions[(activities, paths, measure)]
-
-
-def _strip_prolog(svg):
-    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
-    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.IGNORECASE)
-    return re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL).strip()
 
 
 def _check_levels(levels, name):
@@ -177,7 +170,7 @@ def process_map_states(dfg, *, activity_levels=ACTIVITY_LEVELS, path_levels=PATH
                         jobs.append(pool.submit(lambda src: Diagram(src).svg, source))
                     states.index[(a, p, m)] = sources[source]
                     states.captions[(a, p, m)] = caption
-        states.svgs = [_strip_prolog(job.result()) for job in jobs]
+        states.svgs = [svg_element(job.result()) for job in jobs]
     if default is None:
         a = activity_levels[0]
         fits = [p for p in path_levels

@@ -164,6 +164,20 @@ class Diagram:
 # --------------------------------------------------------------------------------------------
 # pm4py objects -> graphviz source
 # --------------------------------------------------------------------------------------------
+def svg_element(svg: str) -> str:
+    """An SVG document as an element to put in HTML: without XML prolog, doctype and comments.
+
+    Examples
+    --------
+    >>> svg_element('<?xml version="1.0"?><!DOCTYPE svg><!-- made by dot --><svg></svg> ')
+    '<svg></svg>'
+    """
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.IGNORECASE)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    return svg.strip()
+
+
 def _title_params(title):
     return {"enable_graph_title": True, "graph_title": title} if title else {}
 
