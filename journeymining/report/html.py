@@ -227,31 +227,29 @@ _VIEWBOX = re.compile(r'viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d
 
 
 def _svg_size(svg):
-    """``(width px, height px, smallest label px)`` of an SVG at its natural size.
+    """``(width px, smallest label px)`` of an SVG at its natural size.
 
     Graphviz writes ``width="..pt"`` and a ``viewBox`` in points and gives every label a
     ``font-size`` in viewBox units; matplotlib draws text as paths (no font size: ``None``).
-    Zeros when the size cannot be told.
+    Width 0 when it cannot be told.
     """
     head = _SVG_TAG.search(svg)
     if not head:
-        return 0.0, 0.0, None
+        return 0.0, None
     tag = head.group(0)
-    size = []
-    for attr in ("width", "height"):
-        m = re.search(r"\b" + attr + _LENGTH, tag)
-        size.append(float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1) if m else 0.0)
+    m = re.search(r"\bwidth" + _LENGTH, tag)
+    width = float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1) if m else 0.0
     box = _VIEWBOX.search(tag)
     fonts = [float(f) for f in _FONT_SIZE.findall(svg)]
-    if not (box and fonts and size[0]):
-        return size[0], size[1], None
-    return size[0], size[1], min(fonts) * size[0] / float(box.group(1))
+    if not (box and fonts and width):
+        return width, None
+    return width, min(fonts) * width / float(box.group(1))
 
 
 def _fit_style(svg):
     """CSS that shows an SVG at most at its natural width, shrunk to the page width but never so
     far that its smallest label drops below MIN_LABEL_PX (beyond that, its box scrolls)."""
-    width, _, label = _svg_size(svg)
+    width, label = _svg_size(svg)
     if not width:
         return ""
     style = f"width:{width:.0f}px"

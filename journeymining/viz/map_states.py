@@ -91,8 +91,8 @@ def _check_levels(levels, name):
 
 
 def process_map_states(dfg, *, activity_levels=ACTIVITY_LEVELS, path_levels=PATH_LEVELS,
-                       measures=MEASURES, default=None, max_edges=None, nodes=None,
-                       statistic="median", threads=None) -> MapStates:
+                       measures=MEASURES, default=None, max_edges=None, statistic="median",
+                       threads=None) -> MapStates:
     """Draw a process map at every combination of activity level, path level and view.
 
     Parameters
@@ -110,8 +110,6 @@ def process_map_states(dfg, *, activity_levels=ACTIVITY_LEVELS, path_levels=PATH
         as boxes; the last path level when none does.
     max_edges : int, optional
         Paths the default state may draw (see ``default``).
-    nodes : pandas.DataFrame, optional
-        True node counts from :func:`process_map_data` of the log.
     statistic : {"mean", "median"}, default "median"
         Duration shown in the performance view.
     threads : int, optional
@@ -149,22 +147,21 @@ def process_map_states(dfg, *, activity_levels=ACTIVITY_LEVELS, path_levels=PATH
                                  f"measures {measures}).")
     states = MapStates(activity_levels, path_levels, measures)
     sources, jobs, drawn = {}, [], {}
-    if nodes is None:
-        nodes = process_map_data(dfg).nodes.drop(columns=["kept", "added"])
     n_activities = n_paths = None
     workers = max(1, threads or os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:  # dot runs as a subprocess meanwhile
         for a in activity_levels:
             for p in path_levels:
-                kept_nodes, kept_edges = process_map_data(dfg, activities=a, paths=p)
+                selection = process_map_data(dfg, activities=a, paths=p)
+                kept_nodes, kept_edges = selection
                 if n_activities is None:
                     n_activities, n_paths = len(kept_nodes), len(kept_edges)
                 drawn[(a, p)] = (int(kept_nodes["kept"].sum()), int(kept_edges["kept"].sum()))
                 caption = (f"{drawn[(a, p)][0]:,} of {n_activities:,} activities, "
                            f"{drawn[(a, p)][1]:,} of {n_paths:,} paths")
                 for m in measures:
-                    source = process_map_source(dfg, measure=m, statistic=statistic, activities=a,
-                                                paths=p, nodes=nodes)
+                    source = process_map_source(dfg, measure=m, statistic=statistic,
+                                                selection=selection)
                     if source not in sources:
                         sources[source] = len(jobs)
                         jobs.append(pool.submit(lambda src: Diagram(src).svg, source))

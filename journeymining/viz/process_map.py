@@ -527,7 +527,7 @@ def _count(n):
 
 def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None, rankdir="TB",
                        activities=1.0, paths=1.0, max_edges=None, nodes=None,
-                       layout_order=True):
+                       layout_order=True, selection=None):
     """Graphviz source of a process map drawn from a directly-follows graph.
 
     Parameters
@@ -549,6 +549,10 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
         ``activities``/``paths``), connected as above.
     nodes : pandas.DataFrame, optional
         True node counts (from :func:`process_map_data`); computed from ``dfg`` otherwise.
+    selection : ProcessMapData, optional
+        What to draw, from :func:`process_map_data` of the same ``dfg``: drawn as it is, so a
+        caller that already selected (for a caption) does not select again; ``activities``,
+        ``paths``, ``max_edges`` and ``nodes`` are then not used.
     layout_order : bool, default True
         Rank activities along the main flow: the edges that run backwards in a flow order
         chosen to make them few and rare (a weighted greedy feedback-arc-set heuristic) do not
@@ -578,9 +582,12 @@ def process_map_source(dfg, *, measure="frequency", statistic="mean", title=None
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise JourneyMiningError(f"render: rankdir={rankdir!r} must be 'TB' (top to bottom) or 'LR'.")
     dfg = dfg.reset_index(drop=True)
-    if nodes is None:
-        nodes = _nodes_of_dfg(dfg)
-    nodes, edges = _select(dfg, nodes, activities, paths, max_edges=max_edges)
+    if selection is None:
+        if nodes is None:
+            nodes = _nodes_of_dfg(dfg)
+        nodes, edges = _select(dfg, nodes, activities, paths, max_edges=max_edges)
+    else:
+        nodes, edges = selection
     shown = nodes[nodes["kept"]].reset_index(drop=True)
     drawn = edges[edges["kept"]].reset_index(drop=True)
 
