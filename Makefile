@@ -34,9 +34,11 @@ demo: setup
 # Unit tests, doctests and every notebook under nbval, in one pytest run.
 test: setup
 	@sh scripts/ensure-chromium.sh
+	@sh scripts/ensure-java.sh
 	$(BIN)/python -m pytest journeymining tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 unit: setup
+	@sh scripts/ensure-java.sh
 	$(BIN)/python -m pytest journeymining tests -p no:cacheprovider
 
 notebooks: setup
@@ -47,6 +49,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_conformance.py
 	$(BIN)/python benchmarks/bench_clustering.py
 	$(BIN)/python benchmarks/bench_analyze.py
+	$(BIN)/python benchmarks/bench_engine.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

@@ -53,32 +53,49 @@ def cmd_convert(args):
 
 
 def cmd_discover(args):
-    """Variants, DFG and models of an event log (or of tickets with --mapping)."""
+    """Variants, DFG and models of an event log (or of tickets with --mapping), in pandas or an engine."""
     from journeymining.core.progress import step
-    from journeymining.discover import discover_dfg, discover_journey, variant_table
+    from journeymining.discover import discover_dfg, discover_journey_variants, variant_table
     from journeymining.pipeline import read_input
     from journeymining.viz import save, write_bpmn
 
-    log, quality, _ = read_input(args.events, args.mapping)
-    if quality is not None:
-        print(quality, file=sys.stderr)
-    log = _filtered(log, args)
+    engine = getattr(args, "engine", None)
+    if engine and getattr(args, "filter", None):
+        raise JourneyMiningError(
+            f"--filter is not available with --engine {engine} yet: filters run on the pandas log. Leave out --engine "
+            "(the log then has to fit in memory), or filter the event log before (e.g. in DuckDB or Spark).")
+    source, quality = args.events, None
+    if args.mapping or not engine:
+        source, quality, _ = read_input(args.events, args.mapping)
+        if quality is not None:
+            print(quality, file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    step("variants")
-    variants = variant_table(log)
+    if engine:
+        from journeymining.engine import connect, scan
+
+        step(f"reading {args.events} into {engine}")
+        elog = scan(source, connect(engine))
+        variants = elog.variants()
+        dfg = elog.dfg()
+    else:
+        log = _filtered(source, args)
+        step("variants")
+        variants = variant_table(log)
+        step("directly-follows graph")
+        dfg = discover_dfg(log)
     variants.drop(columns="activities").to_csv(out / "variants.csv")
-    step("directly-follows graph")
-    dfg = discover_dfg(log)
     dfg.to_csv(out / "dfg.csv", index=False)
     save(dfg, out / "dfg_frequency.svg")
     save(dfg, out / "dfg_performance.svg", measure="performance")
-    step(f"{args.algorithm} miner (noise {args.noise})")
-    model = discover_journey(log, algorithm=args.algorithm, noise_threshold=args.noise)
+    step(f"{args.algorithm} miner (noise {args.noise}) on {len(variants):,} variants")
+    model = discover_journey_variants(variants, algorithm=args.algorithm, noise_threshold=args.noise)
     save(model, out / "model.svg")
     save(model.to_bpmn(), out / "model_bpmn.svg")
     write_bpmn(model, out / "model.bpmn")
-    print(f"{len(log):,} events, {log['case:concept:name'].nunique():,} cases, {len(variants):,} variants")
+    events = int((variants["length"] * variants["cases"]).sum())
+    print(f"{events:,} events, {int(variants['cases'].sum()):,} cases, {len(variants):,} variants"
+          + (f" (engine: {engine})" if engine else ""))
     for name in ("variants.csv", "dfg.csv", "dfg_frequency.svg", "dfg_performance.svg", "model.svg", "model_bpmn.svg",
                  "model.bpmn"):
         print(f"wrote {out / name}")
@@ -309,6 +326,9 @@ def build_parser():
     p.add_argument("--algorithm", choices=["inductive", "heuristics"], default="inductive")
     p.add_argument("--noise", type=_fraction, default=0.2,
                    help="inductive miner noise threshold, 0 to 1 (default 0.2)")
+    p.add_argument("--engine", choices=["duckdb", "spark"], default=None,
+                   help="compute variants and the DFG in DuckDB (out of core, any size of log) or local Spark, "
+                        "straight from the CSV / Parquet / JSON-lines log; the results are the same")
     _filter_option(p)
     p.set_defaults(func=cmd_discover)
 

@@ -12,16 +12,18 @@ from journeymining.discover.variants import (  # noqa: F401
     variant_table,
     case_variants,
 )
-from journeymining.discover.dfg import START, END, discover_dfg  # noqa: F401
+from journeymining.discover.dfg import START, END, discover_dfg, shape_dfg  # noqa: F401
 from journeymining.discover.models import (  # noqa: F401
     JourneyModel,
     discover_journey,
+    discover_journey_variants,
     discover_bpmn,
 )
 
 # building blocks on a coded log, for other packages (conformance); not top-level API
 from journeymining.discover.variants import (  # noqa: F401
     activities_of,
+    shape_variant_table,
     variant_frame,
     variant_ids,
     variant_log,

@@ -16,7 +16,7 @@ from journeymining.core import columns as C
 from journeymining.core.eventlog import code_log
 from journeymining.discover.arrays import group_median, to_timedelta, unique_sorted
 
-__all__ = ["START", "END", "discover_dfg"]
+__all__ = ["START", "END", "discover_dfg", "shape_dfg"]
 
 #: Pseudo-activity used as ``source`` of the DFG rows that count how cases start.
 START = "▶"
@@ -105,22 +105,36 @@ def discover_dfg(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_
 
     first_acts = np.bincount(s.acodes[s.starts], minlength=k)
     last_acts = np.bincount(s.acodes[s.starts + s.lengths - 1], minlength=k)
+    labels = s.activity_labels
     starts_at = np.flatnonzero(first_acts)
     ends_at = np.flatnonzero(last_acts)
-    labels = s.activity_labels
-    nat = np.full(len(starts_at) + len(ends_at), np.nan)
+    return shape_dfg(labels[edges // k] if n_edges else [], labels[edges % k] if n_edges else [],
+                     frequency, cases, mean, median, s.unit,
+                     starts=dict(zip(labels[starts_at], first_acts[starts_at])),
+                     ends=dict(zip(labels[ends_at], last_acts[ends_at])))
+
+
+def shape_dfg(source, target, frequency, cases, mean, median, unit, *, starts, ends):
+    """The DFG frame from its edges (in any order) and the start/end counts {activity: cases}.
+
+    Durations are numbers in ``unit``; rows are sorted by frequency (descending), then source
+    (``"▶"`` first) and target (``"■"`` last). The numpy core and the engines
+    (:mod:`journeymining.engine`) shape their DFGs here, so the frames are equal.
+    """
+    n_edges = len(frequency)
+    start_acts, start_n = list(starts), [int(v) for v in starts.values()]
+    end_acts, end_n = list(ends), [int(v) for v in ends.values()]
+    nat = np.full(len(start_acts) + len(end_acts), np.nan)
     frame = pd.DataFrame({
-        "source": pd.Series(np.concatenate([labels[edges // k] if n_edges else [],
-                                            [START] * len(starts_at), labels[ends_at]]),
-                            dtype=object),
-        "target": pd.Series(np.concatenate([labels[edges % k] if n_edges else [],
-                                            labels[starts_at], [END] * len(ends_at)]),
-                            dtype=object),
-        "frequency": np.concatenate([frequency, first_acts[starts_at],
-                                     last_acts[ends_at]]).astype(np.int64),
-        "cases": np.concatenate([cases, first_acts[starts_at], last_acts[ends_at]]).astype(np.int64),
-        "mean_duration": to_timedelta(np.concatenate([mean, nat]), s.unit),
-        "median_duration": to_timedelta(np.concatenate([median, nat]), s.unit),
+        "source": pd.Series(np.concatenate([np.asarray(source, dtype=object), np.asarray([START] * len(start_acts),
+                                            dtype=object), np.asarray(end_acts, dtype=object)]), dtype=object),
+        "target": pd.Series(np.concatenate([np.asarray(target, dtype=object), np.asarray(start_acts, dtype=object),
+                                            np.asarray([END] * len(end_acts), dtype=object)]), dtype=object),
+        "frequency": np.concatenate([np.asarray(frequency, dtype=np.int64), start_n, end_n]).astype(np.int64),
+        "cases": np.concatenate([np.asarray(cases, dtype=np.int64), start_n, end_n]).astype(np.int64),
+        "mean_duration": to_timedelta(np.concatenate([np.asarray(mean, dtype=float) if n_edges else [], nat]), unit),
+        "median_duration": to_timedelta(np.concatenate([np.asarray(median, dtype=float) if n_edges else [], nat]),
+                                        unit),
     })
     # start rows sort before any activity and end rows after the edges of the same source
     frame["_s"] = frame["source"].astype(str).where(frame["source"] != START, "")

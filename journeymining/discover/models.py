@@ -25,7 +25,7 @@ from journeymining.core.docs import fill_docstrings
 from journeymining.core import columns as C
 from journeymining.discover.variants import variant_log
 
-__all__ = ["JourneyModel", "discover_journey", "discover_bpmn", "DiscoveryLimitWarning", "MAX_VARIANT_LENGTH"]
+__all__ = ["JourneyModel", "discover_journey", "discover_journey_variants", "discover_bpmn", "DiscoveryLimitWarning", "MAX_VARIANT_LENGTH"]
 
 #: longest variant (in events) the inductive miner sees; longer ones are cut to this many events
 MAX_VARIANT_LENGTH = 1_000
@@ -228,24 +228,53 @@ def discover_journey(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
     >>> print(model.process_tree)
     ->( 'Chat', X( tau, 'Escalate' ), 'Resolve' )
     """
-    if algorithm not in _ALGORITHMS:
-        raise ValueError(f"discover_journey: algorithm={algorithm!r} is not one of {_ALGORITHMS}.")
-    for name, value in (("noise_threshold", noise_threshold),
-                        ("dependency_threshold", dependency_threshold),
-                        ("and_threshold", and_threshold),
-                        ("loop_two_threshold", loop_two_threshold)):
-        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise ValueError(f"discover_journey: {name}={value!r} must be a number in [0, 1].")
-    if max_variant_length is not None and (isinstance(max_variant_length, bool)
-                                           or not isinstance(max_variant_length, int) or max_variant_length < 1):
-        raise ValueError(f"discover_journey: max_variant_length={max_variant_length!r} must be a positive whole "
-                         "number of events, or None for no limit.")
+    _check_parameters(algorithm, noise_threshold, dependency_threshold, and_threshold, loop_two_threshold,
+                      max_variant_length)
     uvcl = variant_log(log, case_id_key, activity_key, timestamp_key, "discover_journey")
+    return _discover_uvcl(uvcl, algorithm, noise_threshold, dependency_threshold, and_threshold,
+                          loop_two_threshold, max_variant_length)
+
+
+def discover_journey_variants(variants, *, algorithm="inductive", noise_threshold=0.2, dependency_threshold=0.5,
+                              and_threshold=0.65, loop_two_threshold=0.5, max_variant_length=MAX_VARIANT_LENGTH):
+    """:func:`discover_journey` from a variant table instead of an event log.
+
+    ``variants`` is a table as :func:`journeymining.discover.variant_table` or
+    :meth:`journeymining.engine.EngineLog.variants` return it (columns ``activities`` and
+    ``cases``): the model equals ``discover_journey(log)`` on the log behind it, without the log.
+    Parameters and results as :func:`discover_journey`.
+
+    Raises
+    ------
+    EventLogError
+        If ``variants`` is not a DataFrame with columns ``activities`` (tuples) and ``cases``.
+    ValueError
+        As :func:`discover_journey`.
+    """
+    import pandas as pd
+
+    from journeymining.core.errors import EventLogError
+
+    if not isinstance(variants, pd.DataFrame) or not {"activities", "cases"} <= set(variants.columns):
+        columns = list(variants.columns) if isinstance(variants, pd.DataFrame) else type(variants).__name__
+        raise EventLogError(
+            f"discover_journey_variants needs a variant table with columns 'activities' and 'cases' (got {columns}). "
+            "Make one with journeymining.discover.variant_table(log) or EngineLog.variants().")
+    _check_parameters(algorithm, noise_threshold, dependency_threshold, and_threshold, loop_two_threshold,
+                      max_variant_length)
+    uvcl = Counter({tuple(acts): int(n) for acts, n in zip(variants["activities"], variants["cases"])})
+    return _discover_uvcl(uvcl, algorithm, noise_threshold, dependency_threshold, and_threshold,
+                          loop_two_threshold, max_variant_length)
+
+
+def _discover_uvcl(uvcl, algorithm, noise_threshold, dependency_threshold, and_threshold, loop_two_threshold,
+                   max_variant_length):
+    """The model of a variant-level log (pm4py's UVCL: Counter {activity tuple: cases})."""
     n_cases = sum(uvcl.values())
     if algorithm == "inductive":
         model = _inductive(uvcl, n_cases, noise_threshold, max_variant_length)
         for w in model.warnings:
-            warnings.warn(w, stacklevel=2)
+            warnings.warn(w, stacklevel=3)
         return model
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -264,6 +293,23 @@ def discover_journey(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
                                         "and_threshold": and_threshold,
                                         "loop_two_threshold": loop_two_threshold},
                             n_variants=len(uvcl), n_cases=n_cases)
+
+
+def _check_parameters(algorithm, noise_threshold, dependency_threshold, and_threshold, loop_two_threshold,
+                      max_variant_length):
+    """Raise ValueError for an unknown algorithm, a threshold outside [0, 1] or a bad length limit."""
+    if algorithm not in _ALGORITHMS:
+        raise ValueError(f"discover_journey: algorithm={algorithm!r} is not one of {_ALGORITHMS}.")
+    for name, value in (("noise_threshold", noise_threshold),
+                        ("dependency_threshold", dependency_threshold),
+                        ("and_threshold", and_threshold),
+                        ("loop_two_threshold", loop_two_threshold)):
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f"discover_journey: {name}={value!r} must be a number in [0, 1].")
+    if max_variant_length is not None and (isinstance(max_variant_length, bool)
+                                           or not isinstance(max_variant_length, int) or max_variant_length < 1):
+        raise ValueError(f"discover_journey: max_variant_length={max_variant_length!r} must be a positive whole "
+                         "number of events, or None for no limit.")
 
 
 def _inductive(uvcl, n_cases, noise_threshold, max_variant_length):

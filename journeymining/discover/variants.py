@@ -37,7 +37,7 @@ from journeymining.core.eventlog import CodedLog, code_log
 from journeymining.discover.arrays import group_median, to_timedelta
 
 __all__ = ["ARROW", "variant_table", "case_variants", "variant_ids", "variant_frame", "variant_log",
-           "activities_of"]
+           "activities_of", "shape_variant_table"]
 
 #: Separator between activities in the ``variant`` column.
 ARROW = " → "
@@ -124,22 +124,37 @@ def variant_frame(s: CodedLog, variant_of_case, examples):
     mean = np.bincount(variant_of_case, weights=through.astype(float), minlength=n_var) / counts
     median = group_median(variant_of_case, through, n_var)
     activities = [activities_of(s, case) for case in examples]
+    return shape_variant_table(activities, counts, s.case_labels[examples], median, mean, s.unit)
+
+
+def shape_variant_table(activities, cases, example_case, median, mean, unit):
+    """The variant table from one entry per variant, in any order, and the old->new id map.
+
+    ``activities`` holds one tuple of activity names per variant, ``cases`` its number of cases,
+    ``example_case`` its first case, ``median`` and ``mean`` its throughput times as numbers in
+    ``unit`` (``"ns"``, ``"us"``, ...). Rows are ordered by cases (descending), then variant text;
+    ``new_of_old[i]`` is the ``variant_id`` of input entry ``i``. Both the numpy core and the
+    engines (:mod:`journeymining.engine`) shape their variants here, so the tables are equal.
+    """
+    counts = np.asarray(cases, dtype=np.int64)
+    n_var = len(counts)
+    n_cases = int(counts.sum())
     text = [ARROW.join(map(str, acts)) for acts in activities]
     frame = pd.DataFrame({
         "variant": pd.Series(text, dtype=object),
-        "activities": pd.Series(activities, dtype=object),
-        "length": s.lengths[examples].astype(np.int64),
-        "cases": counts.astype(np.int64),
+        "activities": pd.Series(list(activities), dtype=object),
+        "length": np.array([len(a) for a in activities], dtype=np.int64),
+        "cases": counts,
     })
-    frame["share"] = frame["cases"] / len(variant_of_case)
-    frame["example_case"] = pd.Series(s.case_labels[examples], dtype=object)
-    frame["median_throughput"] = to_timedelta(median, s.unit)
-    frame["mean_throughput"] = to_timedelta(mean, s.unit)
+    frame["share"] = frame["cases"] / n_cases
+    frame["example_case"] = pd.Series(np.asarray(example_case, dtype=object), dtype=object)
+    frame["median_throughput"] = to_timedelta(median, unit)
+    frame["mean_throughput"] = to_timedelta(mean, unit)
     frame = frame.sort_values(["cases", "variant"], ascending=[False, True], kind="stable")
     old_ids = frame.index.to_numpy()
     frame = frame.reset_index(drop=True)
     frame.insert(frame.columns.get_loc("share") + 1, "cumulative_share",
-                 frame["cases"].cumsum() / len(variant_of_case))
+                 frame["cases"].cumsum() / n_cases)
     frame.index.name = "variant_id"
     new_of_old = np.empty(n_var, dtype=np.int64)
     new_of_old[old_ids] = np.arange(n_var)

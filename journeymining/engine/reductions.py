@@ -1,0 +1,245 @@
+"""Event -> case -> variant reductions, written once in Ibis and run in DuckDB or Spark.
+
+An :class:`EngineLog` holds the events of :func:`journeymining.engine.scan` inside an engine and
+computes, without bringing the events into Python:
+
+* per case (one engine pass, no window): its events in order as the list of (time, input row,
+  activity) sorted inside the engine, its first and last time, its first input row;
+* per variant (from the per-case table): cases, example case, median and mean throughput;
+* per edge of the directly-follows graph (one windowed pass, ``lead`` over each case ordered by
+  time then input row): frequency, cases, mean and median duration;
+* the quality counts (rows, events, cases, activities, same-time and duplicate events).
+
+Only these small tables come back, and they are shaped by the same functions as the pandas verbs
+(:func:`journeymining.discover.variants.shape_variant_table`,
+:func:`journeymining.discover.dfg.shape_dfg`), so ``EngineLog.variants()`` equals
+``variant_table(log)`` and ``EngineLog.dfg()`` equals ``discover_dfg(log)`` on the same events,
+and discovery (:func:`journeymining.discover.discover_journey_variants`) runs on the variant table.
+
+Ibis compiles each expression to DuckDB SQL or Spark SQL. Two choices follow from what both
+compilers accept (checked with Ibis 12.0, DuckDB 1.4, PySpark 4.0): a case's path is built by
+collecting (time, row, activity) structs and sorting the array (Ibis refuses an ordered ``collect``
+on PySpark), and medians are exact interpolated medians on both, as the numpy core computes them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from journeymining.core.errors import EventLogError
+from journeymining.core.progress import step
+from journeymining.discover.dfg import shape_dfg
+from journeymining.discover.variants import shape_variant_table
+from journeymining.engine.sources import SEPARATOR
+
+__all__ = ["EngineLog"]
+
+
+class EngineLog:
+    """An event log held by an engine (DuckDB or Spark); results come back as pandas frames.
+
+    Made by :func:`journeymining.engine.scan`. Each result is computed once and kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from journeymining.engine import scan
+    >>> log = pd.DataFrame({
+    ...     "case:concept:name": ["a", "a", "b", "b", "c"],
+    ...     "concept:name": ["Chat", "Resolve", "Chat", "Resolve", "Mail"],
+    ...     "time:timestamp": pd.to_datetime(["2024-05-01 08:00", "2024-05-01 09:00",
+    ...                                       "2024-05-02 08:00", "2024-05-02 11:00",
+    ...                                       "2024-05-03 08:00"], utc=True),
+    ... })
+    >>> elog = scan(log)
+    >>> elog.variants()[["variant", "cases", "example_case", "median_throughput"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+                       variant  cases example_case median_throughput
+    variant_id
+    0           Chat → Resolve      2            a   0 days 02:00:00
+    1                     Mail      1            c   0 days 00:00:00
+    >>> elog.quality()["cases"]
+    3
+    """
+
+    def __init__(self, engine, events, *, name, keys, case_order, rows=None, unit="us"):
+        self.engine = engine
+        #: unit of the Timedelta columns: the DataFrame's timestamp unit, or "us" for files (the
+        #: precision DuckDB and Spark keep, and the unit read_event_log gives)
+        self.unit = unit
+        self._per_unit = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
+        self.events = events
+        self.name = name
+        self.keys = keys
+        self.case_order = case_order
+        self._rows = rows
+        self._results = {}
+
+    def __repr__(self):
+        return f"EngineLog({self.name} on {self.engine.name}, case order: {self.case_order})"
+
+    # -- checks --------------------------------------------------------------------------------
+    def check(self):
+        """Raise :class:`EventLogError` for missing or unreadable values (called by ``scan``)."""
+        ev = self.events
+        case, activity, timestamp = self.keys
+        problems = {
+            "no_case": (ev.case.isnull(), f"column {case!r} has {{n:,}} missing case ids",
+                        "Drop or repair those events, or choose another case column."),
+            "no_activity": (ev.activity.isnull(), f"column {activity!r} has {{n:,}} missing activities",
+                            "Drop or repair those events first."),
+            "no_time": (ev.t.isnull() & ~ev.t_given, f"column {timestamp!r} has {{n:,}} missing timestamps",
+                        "Drop or repair those events first."),
+            "bad_time": (ev.t.isnull() & ev.t_given,
+                         f"column {timestamp!r} has {{n:,}} values that are not ISO 8601 times",
+                         "Write times as ISO 8601 (2024-05-01T08:00:00+02:00; without an offset they are read as "
+                         "UTC), or convert the export with a mapping that names the timestamp format."),
+            "separator": (ev.activity.contains(SEPARATOR),
+                          f"column {activity!r} has {{n:,}} activities holding the control character U+001F",
+                          "Remove that character from the activity names."),
+        }
+        counts = ev.aggregate(rows=ev.count(), **{key: cond.cast("int64").sum()
+                                                   for key, (cond, _, _) in problems.items()}).to_pandas().iloc[0]
+        self._rows = int(counts["rows"])
+        if self._rows == 0:
+            raise EventLogError(f"{self.name} holds no event. Give a log with at least one event.")
+        for key, (cond, what, fix) in problems.items():
+            n = int(counts[key]) if pd.notna(counts[key]) else 0
+            if n:
+                rows = ev.filter(cond).order_by(ev.row).select("row").limit(5).to_pandas()["row"].tolist()
+                where = ("Spark row ids" if self.engine.name == "spark" else "0-based input rows")
+                raise EventLogError(f"{self.name}: {what.format(n=n)} ({where} {rows}). {fix}")
+
+    # -- reductions written once ---------------------------------------------------------------
+    def _cases(self):
+        """Per case: its path (activities in order), first/last time, first input row (cached in the engine)."""
+        if "cases" not in self._results:
+            import ibis
+            from ibis import _
+
+            ev = self.events
+            step(f"engine ({self.engine.name}): one row per case")
+            per_case = ev.group_by("case").aggregate(
+                start=_.t.min(), end=_.t.max(), first_row=_.row.min(),
+                seq=ibis.struct({"t": _.t, "r": _.row, "a": _.activity}).collect())
+            per_case = per_case.mutate(path=_.seq.sort().map(lambda x: x.a).join(SEPARATOR),
+                                       through=_.end - _.start).drop("seq")
+            self._results["cases"] = self._materialize(per_case, "jm_cases")
+        return self._results["cases"]
+
+    def _variant_rows(self):
+        from ibis import _
+
+        cases = self._cases()
+        example = _.case.min() if self.case_order == "case" else _.case.argmin(_.first_row)
+        return cases.group_by("path").aggregate(
+            cases=_.count(), example_case=example, median=_.through.median(), mean=_.through.mean()).to_pandas()
+
+    def variants(self):
+        """The variant table, equal to :func:`journeymining.discover.variant_table` of the same log."""
+        if "variants" not in self._results:
+            rows = self._variant_rows()
+            step(f"engine ({self.engine.name}): {len(rows):,} variants")
+            activities = [tuple(p.split(SEPARATOR)) for p in rows["path"]]
+            frame, new_of_old = shape_variant_table(activities, rows["cases"].to_numpy(),
+                                                    rows["example_case"].to_numpy(), rows["median"].to_numpy(float) / self._per_unit,
+                                                    rows["mean"].to_numpy(float) / self._per_unit, self.unit)
+            self._results["variants"] = frame
+            self._results["ids"] = pd.DataFrame({"path": rows["path"].to_numpy(), "variant_id": new_of_old})
+        return self._results["variants"]
+
+    def case_variants(self):
+        """The variant of every case, equal to :func:`journeymining.discover.case_variants`."""
+        import ibis
+
+        self.variants()
+        ids = (self._spark_table(self._results["ids"]) if self.engine.name == "spark"
+               else ibis.memtable(self._results["ids"]))
+        cases = self._cases()
+        key = cases.case if self.case_order == "case" else cases.first_row
+        joined = cases.mutate(key=key).join(ids, "path").order_by("key").select("case", "variant_id")
+        out = joined.to_pandas()
+        return pd.DataFrame({self.keys[0]: pd.Series(out["case"].to_numpy(object), dtype=object),
+                             "variant_id": out["variant_id"].to_numpy("int64")})
+
+    def dfg(self):
+        """The directly-follows graph, equal to :func:`journeymining.discover.discover_dfg`."""
+        if "dfg" not in self._results:
+            import ibis
+            from ibis import _
+
+            ev = self.events
+            step(f"engine ({self.engine.name}): directly-follows graph")
+            base = ev.select("case", "activity", "t", "row")
+            w = ibis.window(group_by=base.case, order_by=[base.t, base.row])
+            steps = base.mutate(nxt=base.activity.lead().over(w), nt=base.t.lead().over(w))
+            edges = steps.filter(_.nxt.notnull()).mutate(d=_.nt - _.t).group_by(["activity", "nxt"]).aggregate(
+                frequency=_.count(), cases=_.case.nunique(), mean=_.d.mean(), median=_.d.median()).to_pandas()
+            variants = self.variants()
+            starts, ends = {}, {}
+            for acts, n in zip(variants["activities"], variants["cases"]):
+                starts[acts[0]] = starts.get(acts[0], 0) + int(n)
+                ends[acts[-1]] = ends.get(acts[-1], 0) + int(n)
+            self._results["dfg"] = shape_dfg(
+                edges["activity"].to_numpy(object), edges["nxt"].to_numpy(object), edges["frequency"].to_numpy(),
+                edges["cases"].to_numpy(), edges["mean"].to_numpy(float) / self._per_unit, edges["median"].to_numpy(float) / self._per_unit, self.unit,
+                starts=starts, ends=ends)
+        return self._results["dfg"]
+
+    def quality(self):
+        """Counts of the log: rows read, events, cases, activities, variants, time span, same-time
+        events (an event at the same time as another event of its case, whose order then follows the
+        input) and duplicate events (same case, activity and time as an earlier event)."""
+        if "quality" not in self._results:
+            from ibis import _
+
+            ev = self.events
+            totals = ev.aggregate(events=_.count(), cases=_.case.nunique(), activities=_.activity.nunique(),
+                                  first=_.t.min(), last=_.t.max()).to_pandas().iloc[0]
+            same = ev.group_by(["case", "t"]).aggregate(n=_.count()).filter(_.n > 1).aggregate(
+                events=_.n.sum()).to_pandas().iloc[0]
+            dup = ev.group_by(["case", "activity", "t"]).aggregate(n=_.count()).filter(_.n > 1).aggregate(
+                extra=(_.n - 1).sum()).to_pandas().iloc[0]
+            self._results["quality"] = {
+                "rows": int(self._rows), "events": int(totals["events"]), "cases": int(totals["cases"]),
+                "activities": int(totals["activities"]), "variants": len(self.variants()),
+                "first_event": pd.Timestamp(int(totals["first"]), unit="ns", tz="UTC"),
+                "last_event": pd.Timestamp(int(totals["last"]), unit="ns", tz="UTC"),
+                "same_time_events": int(same["events"]) if pd.notna(same["events"]) else 0,
+                "duplicate_events": int(dup["extra"]) if pd.notna(dup["extra"]) else 0,
+            }
+        return dict(self._results["quality"])
+
+    def to_pandas(self):
+        """The events as a pandas event log in pm4py columns (case, activity, UTC time), sorted by case
+        (in this log's case order), then time, then input row. This brings every event into memory:
+        ask for it only when a step needs the events themselves."""
+        cases = self._cases()
+        key = cases.case if self.case_order == "case" else cases.first_row
+        order = cases.select("case", key=key)
+        ev = self.events.join(order, "case").order_by(["key", "t", "row"]).select("case", "activity", "t")
+        out = ev.to_pandas()
+        case, activity, timestamp = self.keys
+        # text columns as read_event_log gives them (pandas' default string dtype)
+        return pd.DataFrame({case: pd.Series(out["case"].to_numpy(object), dtype=str),
+                             activity: pd.Series(out["activity"].to_numpy(object), dtype=str),
+                             timestamp: pd.to_datetime(out["t"].astype("int64"), unit="ns", utc=True).dt.as_unit(self.unit)})
+
+    def _materialize(self, expr, stem):
+        """Compute ``expr`` once and keep it in the engine (a temporary table; cached in Spark).
+
+        Not Ibis's ``Table.cache()``: its finaliser drops the table at interpreter exit, after the
+        SQL compiler may be gone, and prints a traceback."""
+        name = self.engine.table_name(stem)
+        backend = self.engine.backend
+        if self.engine.name == "duckdb":
+            return backend.create_table(name, expr, temp=True)
+        # Ibis's PySpark backend has no temporary tables: a cached Spark DataFrame as a temp view
+        self.engine.spark.sql(backend.compile(expr)).cache().createOrReplaceTempView(name)
+        return backend.table(name)
+
+    def _spark_table(self, frame):
+        view = self.engine.table_name("jm_ids")
+        self.engine.spark.createDataFrame(frame).createOrReplaceTempView(view)
+        return self.engine.backend.table(view)
+

@@ -1,0 +1,251 @@
+"""Reading an event log into an engine: one relation of (case, activity, t, row), checked eagerly.
+
+:func:`scan` turns a file (CSV, gzipped CSV, Parquet, JSON lines), a pandas DataFrame in pm4py
+columns, or (Spark) a Spark DataFrame into an :class:`~journeymining.engine.reductions.EngineLog`
+whose events are one relation with four columns:
+
+``case`` (text), ``activity`` (text), ``t`` (int64 nanoseconds since the epoch, UTC) and ``row``
+(the event's position in the input, which breaks ties between events of a case at the same time).
+
+Reading is the one place where the engines differ (DuckDB's ``read_csv`` streams the file into a
+compressed, spillable table; Spark reads it in partitions), so each engine has its adapter here;
+everything after reading is written once in :mod:`journeymining.engine.reductions`. Files that
+neither engine reads (XES, Excel) go through :func:`journeymining.io.read_event_log` and are
+registered. Times are parsed as ISO 8601 with the offset they carry; times without one are UTC, as
+in :func:`journeymining.io.read_event_log`.
+
+The checks run before any result is computed, and each error names the input, the column, how
+many rows, their row numbers and the fix: a missing key column, missing case ids, activities or
+timestamps, timestamps that are not times, and an activity holding the variant separator.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from journeymining.core import columns as C
+from journeymining.core.errors import EventLogError, InputFileError
+from journeymining.core.eventlog import check_log
+from journeymining.engine.session import Engine, connect
+
+__all__ = ["scan", "SEPARATOR"]
+
+#: separator of the activities of a case inside the engine (a control character no label uses)
+SEPARATOR = "\x1f"
+
+_FILE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+                 ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def _file_format(path):
+    """``csv`` / ``parquet`` / ``jsonl`` for what the engines read themselves, else None."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".gzip"):
+        suffixes = suffixes[:-1]
+    return _FILE_FORMATS.get(suffixes[-1]) if suffixes else None
+
+
+def _quote(name):
+    """A column name as a SQL identifier (DuckDB and Spark SQL both accept double quotes / backticks)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _sql_text(value):
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def scan(source, engine=None, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP,
+         case_order=None):
+    """Read an event log into an engine, check it, and return an :class:`EngineLog`.
+
+    Parameters
+    ----------
+    source : str, path, pandas.DataFrame or pyspark.sql.DataFrame
+        A CSV (``.csv``, ``.csv.gz``), Parquet or JSON-lines file with one event per row, an
+        XES or Excel file (read in pandas, then registered), a DataFrame in pm4py columns, or,
+        with the Spark engine, a Spark DataFrame.
+    engine : Engine or {"duckdb", "spark"}, optional
+        An engine from :func:`journeymining.engine.connect`, or the name of one to open with its
+        defaults (DuckDB when omitted).
+    case_id_key, activity_key, timestamp_key : str
+        The columns holding case, activity and time (pm4py's names by default).
+    case_order : {"first_row", "case"}, optional
+        Which case is a variant's ``example_case`` and how ``case_variants`` is ordered: the first
+        case in input order (the default for DataFrames, as the pandas verbs do), or the smallest
+        case id (the default for files, as :func:`journeymining.io.read_event_log` sorts by case).
+
+    Raises
+    ------
+    InputFileError
+        When the file does not exist or cannot be read.
+    EventLogError
+        When a key column is missing, case ids, activities or timestamps are missing, timestamps
+        are not times, or an activity holds the control character U+001F.
+    EngineError
+        When the engine cannot be opened (see :func:`journeymining.engine.connect`).
+    """
+    from journeymining.engine.reductions import EngineLog
+
+    if not isinstance(engine, Engine):
+        engine = connect(engine or "duckdb")
+    keys = (case_id_key, activity_key, timestamp_key)
+    module = type(source).__module__ or ""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise InputFileError(f"{path} does not exist or is not a file. Give the path of an event log "
+                                 "(CSV, Parquet, JSON lines, XES).")
+        fmt = _file_format(path)
+        name = str(path)
+        default_order = "case"
+        if fmt is None:  # XES, Excel, ...: the pandas reader, then registered like a DataFrame
+            from journeymining.io import read_event_log
+
+            frame = read_event_log(path, case_id_key=case_id_key, activity_key=activity_key,
+                                   timestamp_key=timestamp_key)
+            table, rows = _from_pandas(engine, frame, keys, name)
+        elif engine.name == "duckdb":
+            table, rows = _duckdb_file(engine, path, fmt, keys)
+        else:
+            table, rows = _spark_file(engine, path, fmt, keys)
+    elif isinstance(source, pd.DataFrame):
+        check_log(source, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,
+                  verb="scan")
+        name, default_order = "the DataFrame", "first_row"
+        table, rows = _from_pandas(engine, source, keys, name)
+    elif module.startswith("pyspark") and engine.name == "spark":
+        name, default_order = "the Spark DataFrame", "first_row"
+        table, rows = _spark_frame(engine, source, keys, name)
+    else:
+        raise InputFileError(
+            f"scan cannot read a {module}.{type(source).__name__}: give a path (CSV, Parquet, JSON lines, XES), a "
+            "pandas DataFrame in pm4py columns, or, with engine='spark', a Spark DataFrame.")
+    order = case_order or default_order
+    if order not in ("first_row", "case"):
+        raise EventLogError(f"scan: case_order={case_order!r} is not 'first_row' or 'case'.")
+    unit = "us"
+    if isinstance(source, pd.DataFrame):
+        unit = getattr(source[timestamp_key].dtype, "unit", "ns")
+    log = EngineLog(engine, table, name=name, keys=keys, case_order=order, rows=rows, unit=unit)
+    log.check()
+    return log
+
+
+def _missing_columns(name, keys, present):
+    missing = [k for k in keys if k not in present]
+    if missing:
+        raise EventLogError(
+            f"{name} has no column {missing[0]!r} (missing: {missing}; columns present: {list(present)}). Pass "
+            "case_id_key=/activity_key=/timestamp_key= (--case/--activity/--timestamp) to name your columns, or "
+            "convert a ticket export first with 'journeymining convert TICKETS --mapping MAP.yaml'.")
+
+
+def _duckdb_file(engine, path, fmt, keys):
+    """DuckDB reads the file straight into a temporary table (compressed, spilled when memory is short)."""
+    import duckdb
+
+    con = engine.duckdb
+    where = _sql_text(str(path))
+    reader = {"csv": f"read_csv({where}, header = true, all_varchar = true)",
+              "parquet": f"read_parquet({where})",
+              "jsonl": f"read_json({where}, format = 'newline_delimited')"}[fmt]
+    try:
+        present = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
+    except duckdb.Error as exc:
+        raise InputFileError(f"{path} cannot be read as {fmt}: {str(exc).splitlines()[0]}. Check the format and "
+                             "that the file is complete.") from exc
+    _missing_columns(path, keys, present)
+    case, act, ts = (_quote(k) for k in keys)
+    name = engine.table_name()
+    text = "NULLIF(CAST({} AS VARCHAR), '')"  # an empty cell is a missing value, as read_event_log reads it
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT {text.format(case)} AS \"case\", {text.format(act)} AS activity, "
+            f"epoch_ns(TRY_CAST({ts} AS TIMESTAMPTZ)) AS t, {ts} IS NOT NULL AS t_given FROM {reader}")
+        con.execute(f"CREATE TEMP VIEW {name}_v AS SELECT \"case\", activity, t, t_given, rowid AS \"row\" FROM {name}")
+    except duckdb.Error as exc:
+        raise InputFileError(f"{path} cannot be read as {fmt}: {str(exc).splitlines()[0]}. Check the format, the "
+                             "delimiter and that the file is complete.") from exc
+    table = engine.backend.table(f"{name}_v")
+    return table, None
+
+
+def _spark_file(engine, path, fmt, keys):
+    """Spark reads the file in partitions; ``row`` follows the file order (monotonically_increasing_id)."""
+    spark = engine.spark
+    reader = spark.read
+    nanos = False
+    try:
+        if fmt == "csv":
+            frame = reader.option("header", True).csv(str(path))
+        elif fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(path)
+            if keys[2] in schema.names:
+                field = schema.field(keys[2]).type
+                nanos = pa.types.is_timestamp(field) and field.unit == "ns"
+            # Spark refuses Parquet nanosecond timestamps (pandas writes them) unless read as longs
+            spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", str(nanos).lower())
+            frame = reader.parquet(str(path))
+        else:
+            frame = reader.json(str(path))
+    except Exception as exc:  # Spark raises AnalysisException and Py4J errors for unreadable files
+        raise InputFileError(f"{path} cannot be read as {fmt} by Spark: {str(exc).splitlines()[0]}.") from exc
+    return _spark_frame(engine, frame, keys, str(path), nanos=nanos)
+
+
+def _spark_frame(engine, frame, keys, name, nanos=False):
+    from pyspark.sql import functions as F
+
+    _missing_columns(name, keys, frame.columns)
+    case, act, ts = keys
+
+    def text(col):
+        value = F.col(f"`{col}`").cast("string")
+        return F.when(value == "", None).otherwise(value)
+
+    raw = F.col(f"`{ts}`")
+    events = frame.select(
+        text(case).alias("case"), text(act).alias("activity"),
+        (raw.cast("long") if nanos else F.unix_micros(F.expr(f"try_cast(`{ts}` AS TIMESTAMP)")) * 1000).alias("t"),
+        raw.isNotNull().alias("t_given"),
+        F.monotonically_increasing_id().alias("row"))
+    view = engine.table_name()
+    events.createOrReplaceTempView(view)
+    return engine.backend.table(view), None
+
+
+def _from_pandas(engine, frame, keys, name):
+    """A pandas event log as the four engine columns (Arrow; the caller's frame is not changed)."""
+    case, act, ts = keys
+    _missing_columns(name, keys, frame.columns)
+    if not pd.api.types.is_datetime64_any_dtype(frame[ts]):
+        raise EventLogError(
+            f"{name}: column {ts!r} holds {frame[ts].dtype}, not datetimes. Parse it first, e.g. "
+            f"log[{ts!r}] = pd.to_datetime(log[{ts!r}], utc=True), or read the file with read_event_log.")
+    times = pd.DatetimeIndex(frame[ts])
+    t = times.as_unit("ns").asi8.copy()
+    t_missing = times.isna()
+    t[t_missing] = 0
+
+    def text(values):  # as the pandas verbs read labels: str(value), missing stays missing
+        out = values.astype(str).to_numpy(dtype=object)
+        out[values.isna().to_numpy()] = None
+        return out
+
+    events = pd.DataFrame({"case": text(frame[case]), "activity": text(frame[act]),
+                           "t": pd.arrays.IntegerArray(t, np.asarray(t_missing)),
+                           "t_given": ~t_missing, "row": np.arange(len(frame), dtype=np.int64)})
+    if engine.name == "spark":
+        view = engine.table_name()
+        engine.spark.createDataFrame(events).createOrReplaceTempView(view)
+        return engine.backend.table(view), len(frame)
+    import ibis
+
+    return ibis.memtable(events), len(frame)

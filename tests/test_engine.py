@@ -1,0 +1,267 @@
+"""The engine path (DuckDB, Spark via Ibis): same variant tables, DFGs, case variants as pandas.
+
+Expected values of the tiny logs are written out by hand; on the samples the engine is compared
+with the pandas verbs (whose own values are checked by hand in test_discovery), and Spark with
+DuckDB. Spark runs in local mode and is skipped, with the reason, when PySpark or Java is missing.
+"""
+
+import gzip
+import shutil
+
+import pandas as pd
+import pytest
+
+from journeymining.core.errors import EventLogError, InputFileError
+from journeymining.discover import case_variants, discover_dfg, discover_journey, discover_journey_variants, \
+    variant_table
+from journeymining.engine import EngineError, connect, java_available, scan
+from journeymining.io import read_event_log
+from journeymining.io.writers import write_log
+from journeymining.pipeline import read_input
+
+CASE, ACT, TS = "case:concept:name", "concept:name", "time:timestamp"
+
+
+def tiny():
+    # unsorted on purpose; case b has two events at the same time (input order decides: Chat, Mail)
+    return pd.DataFrame({
+        CASE: ["b", "a", "b", "a", "c", "b", "a"],
+        ACT: ["Chat", "Close", "Mail", "Open", "Open", "Close", "Work"],
+        TS: pd.to_datetime(["2024-01-02 08:00", "2024-01-01 12:00", "2024-01-02 08:00", "2024-01-01 08:00",
+                            "2024-01-03 08:00", "2024-01-02 10:00", "2024-01-01 09:00"], utc=True),
+    })
+
+
+@pytest.fixture(scope="module")
+def duck():
+    engine = connect("duckdb", threads=2, memory_limit="1GB")
+    yield engine
+    engine.close()
+
+
+def test_tiny_log_by_hand(duck):
+    log = scan(tiny(), duck)
+    v = log.variants()
+    # a: Open -> Work -> Close (4 h), b: Chat -> Mail -> Close (2 h), c: Open (0)
+    assert list(v["variant"]) == ["Chat → Mail → Close", "Open", "Open → Work → Close"]
+    assert list(v["cases"]) == [1, 1, 1]
+    assert list(v["example_case"]) == ["b", "c", "a"]
+    assert list(v["median_throughput"]) == [pd.Timedelta(hours=2), pd.Timedelta(0), pd.Timedelta(hours=4)]
+    d = log.dfg().set_index(["source", "target"])
+    assert d.loc[("Chat", "Mail"), "frequency"] == 1
+    assert d.loc[("Chat", "Mail"), "median_duration"] == pd.Timedelta(0)
+    assert d.loc[("Work", "Close"), "mean_duration"] == pd.Timedelta(hours=3)
+    assert d.loc[("▶", "Open"), "cases"] == 2
+    assert d.loc[("Close", "■"), "cases"] == 2
+    assert len(d) == 4 + 2 + 2  # four edges, two start and two end activities
+    # cases in order of first appearance in the frame: b, a, c
+    cv = log.case_variants()
+    assert list(cv[CASE]) == ["b", "a", "c"]
+    assert list(cv["variant_id"]) == [0, 2, 1]
+    q = log.quality()
+    assert (q["rows"], q["events"], q["cases"], q["activities"], q["variants"]) == (7, 7, 3, 5, 3)
+    assert q["same_time_events"] == 2 and q["duplicate_events"] == 0
+
+
+def test_tiny_log_equals_pandas_verbs(duck):
+    log = scan(tiny(), duck)
+    pd.testing.assert_frame_equal(log.variants(), variant_table(tiny()))
+    pd.testing.assert_frame_equal(log.dfg(), discover_dfg(tiny()))
+    pd.testing.assert_frame_equal(log.case_variants(), case_variants(tiny()))
+
+
+def test_medians_interpolate_and_means_round(duck):
+    # three cases of one variant with throughputs 1 h, 2 h, 4 h -> median 2 h, mean 2 h 20 min;
+    # a second variant with two cases of 1 s and 2 s -> median 1.5 s, mean 1.5 s
+    rows = []
+    for case, hours in (("x", 1), ("y", 2), ("z", 4)):
+        rows += [(case, "A", "2024-01-01 00:00:00"), (case, "B", f"2024-01-01 0{hours}:00:00")]
+    rows += [("p", "C", "2024-01-01 00:00:00"), ("p", "D", "2024-01-01 00:00:01"),
+             ("q", "C", "2024-01-01 00:00:00"), ("q", "D", "2024-01-01 00:00:02")]
+    frame = pd.DataFrame(rows, columns=[CASE, ACT, TS])
+    frame[TS] = pd.to_datetime(frame[TS], utc=True)
+    v = scan(frame, duck).variants().set_index("variant")
+    assert v.loc["A → B", "median_throughput"] == pd.Timedelta(hours=2)
+    assert v.loc["A → B", "mean_throughput"] == pd.Timedelta(hours=2, minutes=20)
+    assert v.loc["C → D", "median_throughput"] == pd.Timedelta(milliseconds=1500)
+    pd.testing.assert_frame_equal(scan(frame, duck).variants(), variant_table(frame))
+
+
+@pytest.fixture(scope="module")
+def sample_logs(tmp_path_factory):
+    """The two samples converted to event-log files as 'journeymining convert' writes them."""
+    folder = tmp_path_factory.mktemp("engine")
+    out = {}
+    for name, src, mapping in (("helpdesk", "data/samples/helpdesk.csv.gz", "data/samples/mappings/helpdesk.yaml"),
+                               ("generated", "data/samples/generated/tickets_events.csv",
+                                "data/samples/mappings/generated_events.yaml")):
+        log, _, _ = read_input(src, mapping)
+        csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
+        write_log(log, csv)
+        write_log(log, parquet)
+        with open(csv, "rb") as fh, gzip.open(folder / f"{name}.csv.gz", "wb") as gz:
+            shutil.copyfileobj(fh, gz)
+        out[name] = {"csv": csv, "parquet": parquet, "gz": folder / f"{name}.csv.gz", "log": read_event_log(csv)}
+    return out
+
+
+@pytest.mark.parametrize("name", ["helpdesk", "generated"])
+@pytest.mark.parametrize("kind", ["csv", "gz", "parquet"])
+def test_files_equal_pandas_on_samples(duck, sample_logs, name, kind):
+    ref = sample_logs[name]["log"]
+    log = scan(sample_logs[name][kind], duck)
+    pd.testing.assert_frame_equal(log.variants(), variant_table(ref))
+    pd.testing.assert_frame_equal(log.dfg(), discover_dfg(ref))
+    pd.testing.assert_frame_equal(log.case_variants(), case_variants(ref))
+    pd.testing.assert_frame_equal(log.to_pandas(), ref[[CASE, ACT, TS]])
+
+
+def test_counts_of_the_helpdesk_by_plain_pandas(duck, sample_logs):
+    raw = pd.read_csv(sample_logs["helpdesk"]["csv"], dtype=str)
+    q = scan(sample_logs["helpdesk"]["csv"], duck).quality()
+    assert q["rows"] == q["events"] == len(raw)
+    assert q["cases"] == raw[CASE].nunique()
+    assert q["activities"] == raw[ACT].nunique()
+    raw["t"] = pd.to_datetime(raw[TS], utc=True, format="ISO8601")
+    sizes = raw.groupby([CASE, "t"]).size()
+    assert q["same_time_events"] == int(sizes[sizes > 1].sum())
+    paths = raw.sort_values([CASE, "t"], kind="stable").groupby(CASE)[ACT].agg(tuple)
+    assert q["variants"] == paths.nunique()
+
+
+def test_discovery_on_the_variant_table_equals_discovery_on_the_log(duck, sample_logs):
+    ref = sample_logs["helpdesk"]["log"]
+    model = discover_journey_variants(scan(sample_logs["helpdesk"]["parquet"], duck).variants())
+    assert str(model.process_tree) == str(discover_journey(ref).process_tree)
+
+
+def test_cli_discover_engine_writes_what_pandas_writes(sample_logs, tmp_path):
+    from journeymining.cli import main
+
+    csv = sample_logs["generated"]["csv"]
+    assert main(["discover", str(csv), "--out", str(tmp_path / "pandas")]) == 0
+    assert main(["discover", str(csv), "--out", str(tmp_path / "duck"), "--engine", "duckdb"]) == 0
+    for name in ("variants.csv", "dfg.csv"):
+        assert (tmp_path / "pandas" / name).read_text() == (tmp_path / "duck" / name).read_text()
+
+
+def test_cli_discover_engine_refuses_filter(sample_logs, tmp_path, capsys):
+    from journeymining.cli import main
+
+    code = main(["discover", str(sample_logs["generated"]["csv"]), "--out", str(tmp_path), "--engine", "duckdb",
+                 "--filter", "cases: min_events=2"])
+    assert code == 2
+    assert "--filter is not available with --engine duckdb" in capsys.readouterr().err
+
+
+# -- errors ------------------------------------------------------------------------------------
+def write(tmp_path, text, name="log.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+HEADER = f"{CASE},{ACT},{TS}\n"
+
+
+def test_missing_column_names_the_column(duck, tmp_path):
+    path = write(tmp_path, f"{CASE},{ACT},when\nt1,Open,2024-01-01T08:00:00Z\n")
+    with pytest.raises(EventLogError, match=r"no column 'time:timestamp'.*columns present.*'when'"):
+        scan(path, duck)
+
+
+def test_bad_timestamps_name_rows_and_fix(duck, tmp_path):
+    path = write(tmp_path, HEADER + "t1,Open,2024-01-01T08:00:00Z\nt1,Close,yesterday\nt2,Open,31/02/2024\n")
+    with pytest.raises(EventLogError, match=r"'time:timestamp' has 2 values that are not ISO 8601.*rows \[1, 2\].*ISO"):
+        scan(path, duck)
+
+
+def test_missing_activity_and_case(duck, tmp_path):
+    path = write(tmp_path, HEADER + "t1,Open,2024-01-01T08:00:00Z\nt1,,2024-01-01T09:00:00Z\n")
+    with pytest.raises(EventLogError, match=r"'concept:name' has 1 missing activities.*rows \[1\]"):
+        scan(path, duck)
+    path = write(tmp_path, HEADER + ",Open,2024-01-01T08:00:00Z\n", "nocase.csv")
+    with pytest.raises(EventLogError, match=r"'case:concept:name' has 1 missing case ids.*rows \[0\]"):
+        scan(path, duck)
+
+
+def test_missing_timestamp_in_a_dataframe(duck):
+    frame = tiny()
+    frame.loc[3, TS] = pd.NaT
+    with pytest.raises(EventLogError, match=r"'time:timestamp' has 1 missing timestamps.*rows \[3\]"):
+        scan(frame, duck)
+
+
+def test_separator_in_an_activity_is_refused(duck, tmp_path):
+    frame = tiny()
+    frame.loc[0, ACT] = "Chat\x1fbot"
+    with pytest.raises(EventLogError, match="control character U\\+001F"):
+        scan(frame, duck)
+
+
+def test_empty_log_and_missing_file(duck, tmp_path):
+    with pytest.raises(EventLogError, match="holds no event"):
+        scan(write(tmp_path, HEADER), duck)
+    with pytest.raises(InputFileError, match="does not exist"):
+        scan(tmp_path / "nope.csv", duck)
+    with pytest.raises(InputFileError, match="cannot be read as parquet"):
+        scan(write(tmp_path, "not parquet", "x.parquet"), duck)
+    with pytest.raises(InputFileError, match="scan cannot read a builtins.list"):
+        scan([1, 2], duck)
+
+
+def test_text_timestamps_in_a_dataframe_are_refused(duck):
+    frame = tiny()
+    frame[TS] = frame[TS].astype(str)
+    with pytest.raises(EventLogError, match=r"not timestamps.*pd.to_datetime"):
+        scan(frame, duck)
+
+
+def test_bad_engine_settings():
+    with pytest.raises(EngineError, match="engine='sqlite' is not one of"):
+        connect("sqlite")
+    with pytest.raises(EngineError, match="threads=0 must be a positive whole number"):
+        connect("duckdb", threads=0)
+    with pytest.raises(EngineError, match="memory_limit='lots' is not a memory size"):
+        connect("duckdb", memory_limit="lots")
+
+
+def test_spark_without_java_says_how(monkeypatch):
+    pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'journeymining[spark]')")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(EngineError, match="needs a Java runtime.*openjdk-17-jre-headless"):
+        connect("spark")
+
+
+# -- Spark ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def spark_engine():
+    pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'journeymining[spark]')")
+    if not java_available():
+        pytest.skip("no Java runtime for Spark (Debian: apt-get install openjdk-17-jre-headless)")
+    engine = connect("spark", threads=2, memory_limit="2g")
+    yield engine
+    engine.spark.stop()
+
+
+@pytest.mark.parametrize("name", ["helpdesk", "generated"])
+def test_spark_equals_duckdb_on_samples(spark_engine, duck, sample_logs, name):
+    for kind in ("csv", "parquet"):
+        s = scan(sample_logs[name][kind], spark_engine)
+        d = scan(sample_logs[name][kind], duck)
+        pd.testing.assert_frame_equal(s.variants(), d.variants())
+        pd.testing.assert_frame_equal(s.dfg(), d.dfg())
+        pd.testing.assert_frame_equal(s.case_variants(), d.case_variants())
+        assert s.quality() == d.quality()
+    pd.testing.assert_frame_equal(s.variants(), variant_table(sample_logs[name]["log"]))
+
+
+def test_spark_dataframe_input_and_errors(spark_engine, duck):
+    frame = tiny()
+    s = scan(spark_engine.spark.createDataFrame(frame.assign(**{TS: frame[TS].astype(str)})), spark_engine)
+    pd.testing.assert_frame_equal(s.variants(), scan(frame, duck).variants())
+    bad = frame.assign(**{TS: frame[TS].astype(str)})
+    bad.loc[2, TS] = "not a time"
+    with pytest.raises(EventLogError, match="1 values that are not ISO 8601"):
+        scan(spark_engine.spark.createDataFrame(bad), spark_engine)
