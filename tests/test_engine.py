@@ -265,3 +265,13 @@ def test_spark_dataframe_input_and_errors(spark_engine, duck):
     bad.loc[2, TS] = "not a time"
     with pytest.raises(EventLogError, match="1 values that are not ISO 8601"):
         scan(spark_engine.spark.createDataFrame(bad), spark_engine)
+
+
+def test_xes_goes_through_the_pandas_reader(duck, tmp_path):
+    path = tmp_path / "tiny.xes"
+    write_log(tiny(), path)
+    ref = read_event_log(path)
+    log = scan(path, duck)
+    assert log.case_order == "case"  # a file: cases in case-id order, as read_event_log sorts them
+    pd.testing.assert_frame_equal(log.variants(), variant_table(ref))
+    pd.testing.assert_frame_equal(log.dfg(), discover_dfg(ref))

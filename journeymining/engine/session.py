@@ -136,6 +136,7 @@ def connect(engine="duckdb", *, memory_limit=None, threads=None, spark=None, tem
         DuckDB: worker threads (default: all cores). Spark (local session only): ``local[threads]``.
     spark : pyspark.sql.SparkSession, optional
         Spark: use this session (a cluster's, for example); without it a local session is started.
+        Its ``spark.sql.session.timeZone`` is set to UTC, so times without an offset read as UTC.
     temp_directory : str, optional
         DuckDB: where it spills (default: a fresh temporary directory, removed by ``close()``).
 
@@ -191,6 +192,7 @@ def connect(engine="duckdb", *, memory_limit=None, threads=None, spark=None, tem
         spark = (SparkSession.builder.master(master).appName("journeymining")
                  .config("spark.driver.memory", f"{max(driver // 2**20, 512)}m")
                  .config("spark.ui.enabled", "false")
+                 .config("spark.ui.showConsoleProgress", "false")
                  .config("spark.sql.session.timeZone", "UTC")
                  .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                  .config("spark.sql.shuffle.partitions", str(max(2 * (threads or os.cpu_count() or 2), 4)))

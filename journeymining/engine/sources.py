@@ -94,6 +94,7 @@ def scan(source, engine=None, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, ti
         engine = connect(engine or "duckdb")
     keys = (case_id_key, activity_key, timestamp_key)
     module = type(source).__module__ or ""
+    frame = source if isinstance(source, pd.DataFrame) else None
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
@@ -127,9 +128,8 @@ def scan(source, engine=None, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, ti
     order = case_order or default_order
     if order not in ("first_row", "case"):
         raise EventLogError(f"scan: case_order={case_order!r} is not 'first_row' or 'case'.")
-    unit = "us"
-    if isinstance(source, pd.DataFrame):
-        unit = getattr(source[timestamp_key].dtype, "unit", "ns")
+    # durations in the unit of the pandas frame read or given (as the pandas verbs); "us" for files
+    unit = getattr(frame[timestamp_key].dtype, "unit", "ns") if frame is not None else "us"
     log = EngineLog(engine, table, name=name, keys=keys, case_order=order, rows=rows, unit=unit)
     log.check()
     return log
