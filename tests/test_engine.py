@@ -261,6 +261,9 @@ def test_spark_dataframe_input_and_errors(spark_engine, duck):
     frame = tiny()
     s = scan(spark_engine.spark.createDataFrame(frame.assign(**{TS: frame[TS].astype(str)})), spark_engine)
     pd.testing.assert_frame_equal(s.variants(), scan(frame, duck).variants())
+    # a pandas frame is registered in Spark too (every query on it runs there)
+    pd.testing.assert_frame_equal(scan(frame, spark_engine).variants(), variant_table(frame))
+    pd.testing.assert_frame_equal(scan(frame, spark_engine).case_variants(), case_variants(frame))
     bad = frame.assign(**{TS: frame[TS].astype(str)})
     bad.loc[2, TS] = "not a time"
     with pytest.raises(EventLogError, match="1 values that are not ISO 8601"):

@@ -62,17 +62,17 @@ class EngineLog:
     3
     """
 
-    def __init__(self, engine, events, *, name, keys, case_order, rows=None, unit="us"):
+    def __init__(self, engine, events, *, name, keys, case_order, unit="us"):
         self.engine = engine
         #: unit of the Timedelta columns: the DataFrame's timestamp unit, or "us" for files (the
         #: precision DuckDB and Spark keep, and the unit read_event_log gives)
         self.unit = unit
-        self._per_unit = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
+        self._per_unit = pd.Timedelta(1, unit=unit).value  # nanoseconds per unit
         self.events = events
         self.name = name
         self.keys = keys
         self.case_order = case_order
-        self._rows = rows
+        self._rows = None  # rows read, counted by check()
         self._results = {}
 
     def __repr__(self):
@@ -153,8 +153,7 @@ class EngineLog:
         import ibis
 
         self.variants()
-        ids = (self._spark_table(self._results["ids"]) if self.engine.name == "spark"
-               else ibis.memtable(self._results["ids"]))
+        ids = ibis.memtable(self._results["ids"])  # joined with a table of the engine, so run there
         cases = self._cases()
         key = cases.case if self.case_order == "case" else cases.first_row
         joined = cases.mutate(key=key).join(ids, "path").order_by("key").select("case", "variant_id")
@@ -237,9 +236,4 @@ class EngineLog:
         # Ibis's PySpark backend has no temporary tables: a cached Spark DataFrame as a temp view
         self.engine.spark.sql(backend.compile(expr)).cache().createOrReplaceTempView(name)
         return backend.table(name)
-
-    def _spark_table(self, frame):
-        view = self.engine.table_name("jm_ids")
-        self.engine.spark.createDataFrame(frame).createOrReplaceTempView(view)
-        return self.engine.backend.table(view)
 

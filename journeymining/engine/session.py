@@ -2,7 +2,8 @@
 
 :func:`connect` opens one. DuckDB runs in this process, multi-threaded and out of core: its
 memory limit follows the machine (a share of the smaller of the cgroup limit and the physical
-memory, the same reading the rest of journeymining uses) and what does not fit is spilled to a
+memory: a limit, not the memory free at the moment, which :mod:`journeymining.io.readers` reads to
+refuse inputs that cannot fit in pandas) and what does not fit is spilled to a
 temporary directory. Spark is either a session the caller already has (a cluster, Databricks, a
 ``spark-submit`` job) or a local one started here (``local[*]``, driver memory from the machine),
 which needs a Java runtime.

@@ -30,6 +30,7 @@ import pandas as pd
 from journeymining.core import columns as C
 from journeymining.core.errors import EventLogError, InputFileError
 from journeymining.core.eventlog import check_log
+from journeymining.io.readers import detect_format
 from journeymining.engine.session import Engine, connect
 
 __all__ = ["scan", "SEPARATOR"]
@@ -37,16 +38,8 @@ __all__ = ["scan", "SEPARATOR"]
 #: separator of the activities of a case inside the engine (a control character no label uses)
 SEPARATOR = "\x1f"
 
-_FILE_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
-                 ".jsonl": "jsonl", ".ndjson": "jsonl"}
-
-
-def _file_format(path):
-    """``csv`` / ``parquet`` / ``jsonl`` for what the engines read themselves, else None."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".gzip"):
-        suffixes = suffixes[:-1]
-    return _FILE_FORMATS.get(suffixes[-1]) if suffixes else None
+#: the formats DuckDB and Spark read themselves; others go through read_event_log and are registered
+_ENGINE_FORMATS = ("csv", "parquet", "jsonl")
 
 
 def _quote(name):
@@ -100,27 +93,27 @@ def scan(source, engine=None, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, ti
         if not path.is_file():
             raise InputFileError(f"{path} does not exist or is not a file. Give the path of an event log "
                                  "(CSV, Parquet, JSON lines, XES).")
-        fmt = _file_format(path)
+        fmt = detect_format(path)
         name = str(path)
         default_order = "case"
-        if fmt is None:  # XES, Excel, ...: the pandas reader, then registered like a DataFrame
+        # XES, Excel, and a plain .json (which may be OCEL 2.0, which read_event_log recognises and
+        # refuses): the pandas reader, then registered like a DataFrame
+        if fmt not in _ENGINE_FORMATS or path.name.lower().endswith((".json", ".json.gz")):
             from journeymining.io import read_event_log
 
             frame = read_event_log(path, case_id_key=case_id_key, activity_key=activity_key,
                                    timestamp_key=timestamp_key)
-            table, rows = _from_pandas(engine, frame, keys, name)
+            table = _from_pandas(engine, frame, keys)
         elif engine.name == "duckdb":
-            table, rows = _duckdb_file(engine, path, fmt, keys)
+            table = _duckdb_file(engine, path, fmt, keys)
         else:
-            table, rows = _spark_file(engine, path, fmt, keys)
+            table = _spark_file(engine, path, fmt, keys)
     elif isinstance(source, pd.DataFrame):
-        check_log(source, case_id_key=case_id_key, activity_key=activity_key, timestamp_key=timestamp_key,
-                  verb="scan")
         name, default_order = "the DataFrame", "first_row"
-        table, rows = _from_pandas(engine, source, keys, name)
+        table = _from_pandas(engine, source, keys)
     elif module.startswith("pyspark") and engine.name == "spark":
         name, default_order = "the Spark DataFrame", "first_row"
-        table, rows = _spark_frame(engine, source, keys, name)
+        table = _spark_frame(engine, source, keys, name)
     else:
         raise InputFileError(
             f"scan cannot read a {module}.{type(source).__name__}: give a path (CSV, Parquet, JSON lines, XES), a "
@@ -130,7 +123,7 @@ def scan(source, engine=None, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, ti
         raise EventLogError(f"scan: case_order={case_order!r} is not 'first_row' or 'case'.")
     # durations in the unit of the pandas frame read or given (as the pandas verbs); "us" for files
     unit = getattr(frame[timestamp_key].dtype, "unit", "ns") if frame is not None else "us"
-    log = EngineLog(engine, table, name=name, keys=keys, case_order=order, rows=rows, unit=unit)
+    log = EngineLog(engine, table, name=name, keys=keys, case_order=order, unit=unit)
     log.check()
     return log
 
@@ -170,8 +163,7 @@ def _duckdb_file(engine, path, fmt, keys):
     except duckdb.Error as exc:
         raise InputFileError(f"{path} cannot be read as {fmt}: {str(exc).splitlines()[0]}. Check the format, the "
                              "delimiter and that the file is complete.") from exc
-    table = engine.backend.table(f"{name}_v")
-    return table, None
+    return engine.backend.table(f"{name}_v")
 
 
 def _spark_file(engine, path, fmt, keys):
@@ -218,17 +210,14 @@ def _spark_frame(engine, frame, keys, name, nanos=False):
         F.monotonically_increasing_id().alias("row"))
     view = engine.table_name()
     events.createOrReplaceTempView(view)
-    return engine.backend.table(view), None
+    return engine.backend.table(view)
 
 
-def _from_pandas(engine, frame, keys, name):
-    """A pandas event log as the four engine columns (Arrow; the caller's frame is not changed)."""
+def _from_pandas(engine, frame, keys):
+    """A pandas event log as the engine columns, registered in the engine (Arrow; the caller's frame
+    is not changed). Its key columns and timestamp dtype are checked as every pandas verb checks them."""
     case, act, ts = keys
-    _missing_columns(name, keys, frame.columns)
-    if not pd.api.types.is_datetime64_any_dtype(frame[ts]):
-        raise EventLogError(
-            f"{name}: column {ts!r} holds {frame[ts].dtype}, not datetimes. Parse it first, e.g. "
-            f"log[{ts!r}] = pd.to_datetime(log[{ts!r}], utc=True), or read the file with read_event_log.")
+    check_log(frame, case_id_key=case, activity_key=act, timestamp_key=ts, verb="scan")
     times = pd.DatetimeIndex(frame[ts])
     t = times.as_unit("ns").asi8.copy()
     t_missing = times.isna()
@@ -242,10 +231,7 @@ def _from_pandas(engine, frame, keys, name):
     events = pd.DataFrame({"case": text(frame[case]), "activity": text(frame[act]),
                            "t": pd.arrays.IntegerArray(t, np.asarray(t_missing)),
                            "t_given": ~t_missing, "row": np.arange(len(frame), dtype=np.int64)})
-    if engine.name == "spark":
-        view = engine.table_name()
-        engine.spark.createDataFrame(events).createOrReplaceTempView(view)
-        return engine.backend.table(view), len(frame)
     import ibis
 
-    return ibis.memtable(events), len(frame)
+    # a view of the in-memory table, so that every query on it runs in this engine (DuckDB or Spark)
+    return engine.backend.create_view(engine.table_name(), ibis.memtable(events), overwrite=True)
