@@ -22,7 +22,10 @@ it started, such as Spark's JVM) are those of the job alone:
 * ``journeymining pandas``: ``read_event_log`` + ``variant_table`` + ``discover_dfg``;
 * ``pm4py by hand``: ``pandas.read_csv``, ``to_datetime``, ``format_dataframe``,
   ``get_variants``, ``discover_dfg``, ``discover_performance_dfg``;
-* ``journeymining engine (spark)`` with ``--spark``: the engine path on local Spark.
+* ``journeymining engine (spark)`` with ``--spark``: the engine path on local Spark;
+* ``journey measures``: every journey measure per case (``case_measures`` with the generator's
+  intended map) on the engine (``EngineLog.case_measures(events=False)``, one group of cases
+  at a time) and in pandas (``read_event_log`` + ``case_measures``); Spark with ``--spark``.
 
 The target of issue 10 is engine ≤ 2 × floor.
 """
@@ -57,10 +60,16 @@ def prepare(n, path, seed=0):
     return len(conv.log), conv.log[CASE].nunique()
 
 
+def _memory_limit():
+    return os.environ.get("JM_BENCH_MEMORY_LIMIT") or None
+
+
 def _floor(path):
     import duckdb
 
     con = duckdb.connect()
+    if _memory_limit():
+        con.execute(f"SET memory_limit = '{_memory_limit()}'")
     where = "'" + str(path).replace("'", "''") + "'"
     con.execute(f"""CREATE TEMP TABLE ev AS SELECT "{CASE}" AS c, "{ACT}" AS a,
                     epoch_ns(CAST("{TS}" AS TIMESTAMPTZ)) AS t FROM read_csv({where}, header = true,
@@ -82,13 +91,35 @@ def _edges(dfg):
 def _engine(path, name):
     from journeymining.engine import connect, scan
 
-    engine = connect(name)
+    engine = connect(name, memory_limit=_memory_limit())
     log = scan(path, engine)
     variants = log.variants()
     dfg = log.dfg()
     t = time.perf_counter()
     cv = log.case_variants()
     return {"variants": len(variants), "edges": _edges(dfg), "case_variants_seconds": time.perf_counter() - t, "cases": len(cv)}
+
+
+def _settings():
+    from journeymining.journeymap import JourneyMap
+    from journeymining.measure import JourneySettings
+
+    return JourneySettings.from_map(JourneyMap.from_file(ROOT / "data" / "samples" / "intended_journey.yaml"))
+
+
+def _engine_measures(path, name):
+    from journeymining.engine import connect, scan
+
+    m = scan(path, connect(name, memory_limit=_memory_limit())).case_measures(_settings(), events=False)
+    return {"cases": len(m.cases), "goal_reached": float(m.cases["goal_reached"].mean())}
+
+
+def _pandas_measures(path):
+    from journeymining import read_event_log
+    from journeymining.measure import case_measures
+
+    m = case_measures(read_event_log(path), _settings())
+    return {"cases": len(m.cases), "goal_reached": float(m.cases["goal_reached"].mean())}
 
 
 def _discover_cli(path, out):
@@ -130,6 +161,9 @@ KINDS = {
     "journeymining pandas": lambda p, o: _pandas(p),
     "pm4py by hand": lambda p, o: _pm4py(p),
     "journeymining engine (spark)": lambda p, o: _engine(p, "spark"),
+    "journey measures: engine (duckdb)": lambda p, o: _engine_measures(p, "duckdb"),
+    "journey measures: pandas": lambda p, o: _pandas_measures(p),
+    "journey measures: engine (spark)": lambda p, o: _engine_measures(p, "spark"),
 }
 
 
@@ -140,8 +174,10 @@ def child(kind, path, out):
     print("RESULT " + json.dumps(res), flush=True)
 
 
-def run(kind, path, out):
+def run(kind, path, out, memory_limit=None):
     env = dict(os.environ, JOURNEYMINING_PROGRESS="0")
+    if memory_limit:
+        env["JM_BENCH_MEMORY_LIMIT"] = memory_limit
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         proc = subprocess.Popen([sys.executable, __file__, "--child", kind, str(path), str(out)],
                                 stdout=stdout, stderr=stderr, env=env, cwd=ROOT)
@@ -164,7 +200,10 @@ def main(argv=None):
     ap.add_argument("--log", type=Path, help="an event-log CSV in pm4py columns instead of generated tickets")
     ap.add_argument("--spark", action="store_true", help="also run the engine on local Spark (needs Java)")
     ap.add_argument("--skip", action="append", default=[], help="a run to leave out (repeatable)")
+    ap.add_argument("--only", action="append", default=[], help="run only this one (repeatable)")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--memory-limit", help="DuckDB's (and Spark's) memory limit in the floor and engine runs, e.g. 3GB "
+                    "(default: the engine's, 60 %% of the machine)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -185,11 +224,12 @@ def main(argv=None):
                 print(f"generated and converted {args.tickets:,} tickets ({path.stat().st_size / 1e6:,.0f} MB CSV) "
                       f"in {time.perf_counter() - t:.1f} s (not timed)", flush=True)
         print(f"input: {path} ({path.stat().st_size / 1e6:,.0f} MB)")
-        kinds = [k for k in KINDS if (args.spark or "spark" not in k) and k not in args.skip]
+        kinds = [k for k in KINDS if (args.spark or "spark" not in k) and k not in args.skip
+                 and (not args.only or k in args.only)]
         floor = None
         print(f"{'run':<42} {'seconds':>8} {'× floor':>8} {'peak GiB':>9}  result")
         for kind in kinds:
-            res = run(kind, path, work / "discover-out")
+            res = run(kind, path, work / "discover-out", args.memory_limit)
             floor = floor or (res["seconds"] if kind == "duckdb floor" else None)
             ratio = f"{res['seconds'] / floor:.2f}" if floor else "-"
             extra = {k: v for k, v in res.items() if k not in ("seconds", "peak_gib")}

@@ -258,16 +258,27 @@ def cmd_analyze(args):
 
 def cmd_generate(args):
     """Write seeded synthetic tickets (three export shapes, ground truth, intended map, mappings)."""
-    from journeymining.synth import generate_tickets, write_generated
+    from journeymining.synth import generate_tickets, write_generated, write_generated_stream
 
-    gen = generate_tickets(args.tickets, random_state=args.seed, deviation_rate=args.deviation_rate)
+    shapes = [s.strip() for s in args.shapes.split(",")] if args.shapes else ["events", "updates", "wide"]
     note = (f"# Written by 'journeymining generate --tickets {args.tickets} --seed {args.seed} "
-            f"--deviation-rate {args.deviation_rate}'.\n")
-    for path in write_generated(gen, args.out, note=note):
+            f"--deviation-rate {args.deviation_rate}"
+            + (f" --shapes {args.shapes}" if args.shapes else "") + "'.\n")
+    if args.tickets > args.block or args.shapes:
+        # block by block: memory follows the block, not the number of tickets
+        paths = write_generated_stream(args.tickets, args.out, random_state=args.seed, block=args.block,
+                                       shapes=shapes, note=note, deviation_rate=args.deviation_rate)
+    else:
+        gen = generate_tickets(args.tickets, random_state=args.seed, deviation_rate=args.deviation_rate)
+        paths = write_generated(gen, args.out, note=note)
+    for path in paths:
         print(f"wrote {path}")
     out = Path(args.out)
-    print(f"next: journeymining analyze {out / 'tickets_events.csv'} --mapping "
-          f"{out / 'mappings' / 'generated_events.yaml'} --map {out / 'intended_journey.yaml'} --out {out / 'report'}")
+    if "events" in shapes:
+        print(f"next: journeymining analyze {out / 'tickets_events.csv'} --mapping "
+              f"{out / 'mappings' / 'generated_events.yaml'} --map {out / 'intended_journey.yaml'} --out {out / 'report'}")
+    elif "log" in shapes:
+        print(f"next: journeymining discover {out / 'event_log.csv'} --engine duckdb --out {out / 'discovery'}")
     return 0
 
 
@@ -367,6 +378,11 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same tickets")
     p.add_argument("--deviation-rate", type=_fraction, default=0.3,
                    help="share of tickets with planted deviations (default 0.3)")
+    p.add_argument("--shapes", help="exports to write, comma separated, among events, updates, wide and log (the "
+                   "event log in pm4py columns); default events,updates,wide")
+    p.add_argument("--block", type=int, default=250_000,
+                   help="tickets generated at a time (default 250000): more tickets than this are written block by "
+                        "block, so memory follows the block (see README, 'Generated tickets')")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_generate)
 

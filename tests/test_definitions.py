@@ -17,7 +17,7 @@ import pytest
 
 from journeymining.core.errors import EventLogError
 from journeymining.journeymap.model import JourneyMap
-from journeymining.measure.definitions import DEFINITIONS, case_measures
+from journeymining.measure.definitions import DEFINITIONS, case_measures, combine_case_measures
 from journeymining.measure.settings import JourneySettings
 
 MAP = JourneyMap.from_dict({
@@ -201,9 +201,38 @@ EXPECTED = [
 ]
 
 
+def measured_in_parts(log, settings):
+    """The measures of ``log`` one case per part, each part measured with the whole log's end,
+    open window and columns, then combined (as an engine does for a log larger than memory)."""
+    whole = case_measures(log, settings)
+    present = {c for c in log.columns if log[c].notna().any()}
+    parts = []
+    for _, rows in log.groupby("case:concept:name", sort=False):
+        m = case_measures(rows.reset_index(drop=True), settings, log_end=whole.log_end,
+                          window=whole.open_window, present=present)
+        for table in (m.events, m.sla):
+            if len(table):
+                table["row"] = rows.index.to_numpy()[table["row"].to_numpy(dtype=np.int64)]
+        parts.append(m)
+    return combine_case_measures(parts)
+
+
+@pytest.fixture(scope="module", params=["whole", "in parts", "engine"])
+def any_measures(request):
+    """The same measures three ways: the whole log, one case per part, the DuckDB engine in parts of
+    three events (so recontact_first and recontact_second lie in different parts)."""
+    if request.param == "whole":
+        return case_measures(_log(), SETTINGS)
+    if request.param == "in parts":
+        return measured_in_parts(_log(), SETTINGS)
+    from journeymining.engine import connect, scan
+
+    return scan(_log(), connect("duckdb", threads=1, memory_limit="512MB")).case_measures(SETTINGS, part_events=3)
+
+
 @pytest.mark.parametrize("case,expected", EXPECTED, ids=[c for c, _ in EXPECTED])
-def test_scenario(measures, case, expected):
-    r = row(measures, case)
+def test_scenario(any_measures, case, expected):
+    r = row(any_measures, case)
     for key, value in expected.items():
         got = r[key]
         if isinstance(value, float) and math.isnan(value):
@@ -294,6 +323,31 @@ def test_default_open_window_is_the_95th_percentile_of_gaps():
         acts = g["concept:name"].tolist()
         gaps += [(t[i] - t[i - 1]).value for i in range(1, len(t)) if acts[i] != "Closed"]  # Closed is automatic
     assert m.open_window.value == int(np.quantile(np.array(gaps, dtype=float), 0.95))
+
+
+def test_parts_combine_to_the_whole(measures):
+    combined = measured_in_parts(_log(), SETTINGS)
+    pd.testing.assert_frame_equal(combined.cases, measures.cases)
+    pd.testing.assert_frame_equal(combined.sla, measures.sla)
+    pd.testing.assert_frame_equal(combined.stage_times, measures.stage_times)
+    assert combined.na == measures.na
+
+
+def test_a_part_measured_alone_differs_where_the_whole_log_matters():
+    # one case alone: its own last event is the log end (so it looks still open) and its customer's
+    # other case is not there (no recontact); given the whole log's values it is measured as inside it
+    log = _log()
+    alone = log[log["case:concept:name"] == "recontact_first"].reset_index(drop=True)
+    r = case_measures(alone, SETTINGS).cases.iloc[0]
+    assert r["recontact"] == 0
+    whole = case_measures(log, SETTINGS)
+    inside = case_measures(alone, SETTINGS, log_end=whole.log_end, window=whole.open_window).cases.iloc[0]
+    assert inside["still_open"] == row(whole, "recontact_first")["still_open"]
+
+
+def test_combine_needs_parts():
+    with pytest.raises(EventLogError, match="no parts to combine"):
+        combine_case_measures([])
 
 
 def test_every_definition_is_documented():

@@ -17,7 +17,8 @@ from journeymining.discover import case_variants, discover_dfg, discover_journey
 from journeymining.engine import EngineError, connect, java_available, scan
 from journeymining.io import read_event_log
 from journeymining.io.writers import write_log
-from journeymining.pipeline import read_input
+from journeymining.measure import JourneySettings, case_measures
+from journeymining.pipeline import load_journey_map, read_input
 
 CASE, ACT, TS = "case:concept:name", "concept:name", "time:timestamp"
 
@@ -154,6 +155,126 @@ def test_cli_discover_engine_refuses_filter(sample_logs, tmp_path, capsys):
     assert "--filter is not available with --engine duckdb" in capsys.readouterr().err
 
 
+# -- journey measures --------------------------------------------------------------------------
+def journeys():
+    """Four tickets of three customers, rows not in time order. By hand (goal and resolution
+    "Resolve", contacts "Open", open window 1 day, repeat window 7 days):
+
+    t1 (K): Open, Resolve on L1                      goal, 1 contact, no handoff; K's t2 starts 47 h
+                                                     after t1 ended: recontact, so no FCR
+    t3 (M): Open, Resolve, Work on L1                Work after Resolve: 1 reopen, goal not reached;
+                                                     last event = log end: still open
+    t2 (K): Open on L1, Work and Resolve on L2       goal, 1 handoff L1 -> L2, no recontact: no FCR
+    t4 (N): Open, Resolve on L2                      goal, nothing else: FCR
+    """
+    rows = [("t1", "Open", "2024-01-01 09:00", "L1", "K"), ("t3", "Open", "2024-01-02 08:00", "L1", "M"),
+            ("t1", "Resolve", "2024-01-01 10:00", "L1", "K"), ("t2", "Work", "2024-01-03 12:00", "L2", "K"),
+            ("t3", "Work", "2024-01-04 10:00", "L1", "M"), ("t2", "Open", "2024-01-03 09:00", "L1", "K"),
+            ("t3", "Resolve", "2024-01-02 09:00", "L1", "M"), ("t2", "Resolve", "2024-01-04 09:00", "L2", "K"),
+            ("t4", "Open", "2024-01-02 11:00", "L2", "N"), ("t4", "Resolve", "2024-01-02 11:30", "L2", "N")]
+    frame = pd.DataFrame(rows, columns=[CASE, ACT, TS, "org:group", "case:customer"])
+    frame[TS] = pd.to_datetime(frame[TS], utc=True)
+    return frame
+
+
+def test_case_measures_by_hand_one_case_per_part(duck):
+    s = JourneySettings.from_map(goal="Resolve", contacts="Open", open_window="1d", repeat_window="7d")
+    m = scan(journeys(), duck).case_measures(s, part_events=2)   # t2 has 3 events: a part of its own
+    c = m.cases.set_index(CASE)
+    assert list(c.index) == ["t1", "t3", "t2", "t4"]              # by first row, as the pandas verbs
+    assert c["goal_reached"].tolist() == [True, False, True, True]
+    assert c["outcome"].tolist() == ["goal", "open", "goal", "goal"]
+    assert c["reopens"].tolist() == [0, 1, 0, 0]
+    assert c["handoffs"].tolist() == [0, 0, 1, 0]
+    assert c["contacts"].tolist() == [1, 1, 1, 1]
+    assert c["recontact"].tolist() == [1, 0, 0, 0]                # across parts: t1 and t2 are apart
+    assert c["fcr"].tolist() == [0, 0, 0, 1]
+    assert c["throughput_h"].tolist() == [1, 50, 24, 0.5]
+    assert m.log_end == pd.Timestamp("2024-01-04 10:00", tz="UTC")
+    # the events' rows are the input rows of the frame, and the handoff is at t2's Work (row 3)
+    assert m.events.loc[m.events["handoff"], "row"].tolist() == [3]
+    assert m.events.loc[m.events["reopen"], "row"].tolist() == [4]
+
+
+def _plain(frame):
+    """Categoricals as their text: the order of categories is an internal coding."""
+    return frame.assign(**{c: frame[c].astype(object) for c in frame.columns
+                           if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+
+
+def assert_same_measures(got, want, *, codes=True):
+    pd.testing.assert_frame_equal(got.cases, want.cases)
+    pd.testing.assert_frame_equal(got.sla, want.sla)
+    pd.testing.assert_frame_equal(got.stage_times, want.stage_times)
+    drop = [] if codes else ["ticket"]    # a ticket's integer code follows the input order
+    pd.testing.assert_frame_equal(_plain(got.events).drop(columns=drop), _plain(want.events).drop(columns=drop))
+    assert got.na == want.na
+    assert (got.log_end, got.open_window) == (want.log_end, want.open_window)
+
+
+SAMPLES = {  # converted sample, mapping, intended map (the snapshot log has no map: goal Closed)
+    "helpdesk": ("data/samples/helpdesk.csv.gz", "data/samples/mappings/helpdesk.yaml",
+                 "data/samples/helpdesk_intended_journey.yaml"),
+    "updates": ("data/samples/generated/tickets_updates.csv", "data/samples/mappings/generated_updates.yaml",
+                "data/samples/intended_journey.yaml"),
+    "wide": ("data/samples/generated/tickets_wide.csv", "data/samples/mappings/generated_wide.yaml",
+             "data/samples/intended_journey.yaml"),
+    "servicenow": ("data/samples/servicenow_audit_example.csv", "data/samples/mappings/servicenow_audit.yaml", None),
+}
+
+
+@pytest.fixture(scope="module")
+def measured_samples():
+    out = {}
+    for name, (src, mapping, map_path) in SAMPLES.items():
+        log, _, _ = read_input(src, mapping)
+        jm = load_journey_map(map_path)
+        log = jm.annotate(log) if jm is not None else log
+        out[name] = (log, JourneySettings.from_map(jm, goal=None if jm else "Closed"))
+    return out
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_case_measures_equal_pandas_on_samples_in_parts(duck, measured_samples, name):
+    log, s = measured_samples[name]
+    want = case_measures(log, s)
+    assert_same_measures(scan(log, duck).case_measures(s, part_events=len(log) // 5 + 1), want)
+    # rows in another order: the same measures (cases by first appearance), rows remapped
+    shuffled = log.sample(frac=1, random_state=3).reset_index(drop=True)
+    assert_same_measures(scan(shuffled, duck).case_measures(s, part_events=len(log) // 7 + 1),
+                         case_measures(shuffled, s), codes=False)
+
+
+def test_case_measures_from_files_equal_pandas(duck, measured_samples, sample_logs, tmp_path):
+    log, s = measured_samples["helpdesk"]
+    path = tmp_path / "helpdesk.parquet"
+    write_log(log, path)
+    want = case_measures(read_event_log(path), s)
+    assert_same_measures(scan(path, duck).case_measures(s, part_events=4000), want)
+    # the generated sample from CSV, with its intended map
+    s = JourneySettings.from_map(load_journey_map("data/samples/intended_journey.yaml"))
+    want = case_measures(sample_logs["generated"]["log"], s)
+    got = scan(sample_logs["generated"]["csv"], duck).case_measures(s, part_events=3000, events=False)
+    pd.testing.assert_frame_equal(got.cases, want.cases)
+    assert len(got.events) == 0 and got.na == want.na
+
+
+def test_case_measures_take_stages_from_the_journey_map(duck, measured_samples):
+    # the help desk without its stage columns: the map gives them, as analyze annotates the log
+    log, s = measured_samples["helpdesk"]
+    bare = log.drop(columns=["stage", "actor", "touchpoint"])
+    jm = load_journey_map(SAMPLES["helpdesk"][2])
+    want = case_measures(jm.annotate(bare), s)
+    got = scan(bare, duck).case_measures(s, part_events=5000, journey_map=jm)
+    assert_same_measures(got, want)
+    assert "stage_time" not in got.na and len(got.stage_times) > 0
+
+
+def test_case_measures_part_size_is_checked(duck):
+    with pytest.raises(EngineError, match="part_events=0 is not a positive number of events"):
+        scan(journeys(), duck).case_measures(part_events=0)
+
+
 # -- errors ------------------------------------------------------------------------------------
 def write(tmp_path, text, name="log.csv"):
     path = tmp_path / name
@@ -255,6 +376,13 @@ def test_spark_equals_duckdb_on_samples(spark_engine, duck, sample_logs, name):
         pd.testing.assert_frame_equal(s.case_variants(), d.case_variants())
         assert s.quality() == d.quality()
     pd.testing.assert_frame_equal(s.variants(), variant_table(sample_logs[name]["log"]))
+
+
+@pytest.mark.parametrize("name", ["helpdesk", "servicenow"])
+def test_spark_case_measures_equal_duckdb(spark_engine, duck, measured_samples, name):
+    log, s = measured_samples[name]
+    want = scan(log, duck).case_measures(s, part_events=len(log) // 3 + 1)
+    assert_same_measures(scan(log, spark_engine).case_measures(s, part_events=len(log) // 3 + 1), want)
 
 
 def test_spark_dataframe_input_and_errors(spark_engine, duck):

@@ -458,3 +458,89 @@ def test_the_definitions_above_catch_an_edit_of_an_intended_journey(gen):
     late.loc[late.index[3:], C.TIMESTAMP] += pd.Timedelta("2h")     # Solve in chat 2h later
     assert observed_kinds(late, gen.journey_map) == {case: {"sla_breach"}}
     assert observed_kinds(ev.iloc[[0, 2, 1, 3, 4, 5]], gen.journey_map) == {case: {"out_of_order"}}
+
+
+# -- block by block ------------------------------------------------------------------------------
+def test_stream_of_one_block_writes_the_files_of_write_generated(tmp_path):
+    from journeymining.synth import write_generated, write_generated_stream
+
+    write_generated(generate_tickets(800, random_state=4), tmp_path / "ref")
+    write_generated_stream(800, tmp_path / "one", random_state=4, block=1000)
+    for name in ("tickets_events.csv", "tickets_updates.csv", "tickets_wide.csv", "truth.csv", "deviations.csv",
+                 "intended_journey.yaml", "mappings/generated_events.yaml", "mappings/generated_updates.yaml"):
+        assert (tmp_path / "ref" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory):
+    from journeymining.synth import write_generated_stream
+
+    out = tmp_path_factory.mktemp("stream")
+    write_generated_stream(1000, out, random_state=2, block=300, shapes=("events", "updates", "wide", "log"))
+    return out
+
+
+def test_stream_of_blocks_holds_every_ticket_once_with_ids_of_its_own(streamed):
+    truth = pd.read_csv(streamed / "truth.csv")
+    assert len(truth) == 1000 and truth["case"].is_unique
+    assert truth["case"].iloc[[0, -1]].tolist() == ["T0000001", "T0001000"]
+    # blocks of 300, 300, 300, 100 tickets; a customer belongs to one block (repeat contacts inside it)
+    block = (truth["case"].str[1:].astype(int) - 1) // 300
+    assert truth.groupby("customer")[[]].size().size == truth["customer"].nunique()
+    assert (truth.assign(block=block).groupby("customer")["block"].nunique() == 1).all()
+    repeats = truth.dropna(subset=["repeat_of"])
+    assert ((repeats["repeat_of"].str[1:].astype(int) - 1) // 300 == (repeats["case"].str[1:].astype(int) - 1) // 300).all()
+    ev = pd.read_csv(streamed / "tickets_events.csv")
+    wide = pd.read_csv(streamed / "tickets_wide.csv")
+    assert set(ev["ticket_id"]) == set(wide["ticket_id"]) == set(truth["case"])
+
+
+def test_stream_exports_are_in_time_order_across_blocks(streamed):
+    up = pd.read_csv(streamed / "tickets_updates.csv")           # UTC text
+    t = pd.to_datetime(up["sys_updated_on"], utc=True)
+    assert (t.diff().dropna() >= pd.Timedelta(0)).all()
+    ev = pd.read_csv(streamed / "tickets_events.csv")            # local wall-clock (no repeated hour)
+    local = pd.to_datetime(ev["timestamp"]).dt.tz_localize("Europe/Amsterdam").dt.tz_convert("UTC")
+    assert (local.diff().dropna() >= pd.Timedelta(0)).all()
+    # rows interleave the blocks (every block covers the whole period)
+    first_block = ev["ticket_id"].str[1:].astype(int) <= 300
+    assert 0 < first_block.head(200).mean() < 1
+
+
+def test_stream_event_log_equals_the_converted_events_export(streamed):
+    from journeymining import read_event_log, tickets_to_event_log
+    from journeymining.discover import variant_table
+
+    log = read_event_log(streamed / "event_log.csv")
+    assert C.SOURCE_ROW not in log.columns
+    conv = tickets_to_event_log(streamed / "tickets_events.csv", streamed / "mappings" / "generated_events.yaml")
+    assert conv.report.n_rows == len(log)
+    a, b = variant_table(conv.log), variant_table(log)
+    pd.testing.assert_frame_equal(a[["variant", "cases", "example_case"]], b[["variant", "cases", "example_case"]])
+    assert (a["median_throughput"].astype("timedelta64[ns]") == b["median_throughput"].astype("timedelta64[ns]")).all()
+    raw = pd.read_csv(streamed / "tickets_events.csv")
+    assert log.groupby(C.CASE).size().sort_index().tolist() == raw.groupby("ticket_id").size().sort_index().tolist()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"block": 0}, "block=0 is not allowed"),
+    ({"shapes": ("events", "excel")}, "shapes=.* is not allowed; choose among"),
+    ({"customers": 10}, "customers= and shapes= are not per-block parameters"),
+    ({"deviation_rate": 2.0}, "deviation_rate=2.0 is not allowed"),
+])
+def test_stream_bad_parameters_raise_a_named_error(tmp_path, kwargs, match):
+    from journeymining.synth import write_generated_stream
+
+    with pytest.raises(JourneyMiningError, match=match):
+        write_generated_stream(10, tmp_path, **kwargs)
+
+
+def test_cli_generate_block_by_block(tmp_path, capsys):
+    from journeymining.cli import main
+
+    assert main(["generate", "--tickets", "500", "--block", "200", "--shapes", "log", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "journeymining discover" in printed and "event_log.csv" in printed
+    log = pd.read_csv(tmp_path / "event_log.csv")
+    assert log[C.CASE].nunique() == 500
+    assert not (tmp_path / "tickets_events.csv").exists()

@@ -111,8 +111,10 @@ class EngineLog:
                 raise EventLogError(f"{self.name}: {what.format(n=n)} ({where} {rows}). {fix}")
 
     # -- reductions written once ---------------------------------------------------------------
-    def _cases(self):
-        """Per case: its path (activities in order), first/last time, first input row (cached in the engine)."""
+    def case_rows(self):
+        """One row per case (an Ibis table, kept in the engine): ``case``, its ``path`` (the activities
+        in order, joined by U+001F), ``start`` and ``end`` (ns), ``through`` (end - start),
+        ``first_row`` (its first input row) and ``n`` (its number of events)."""
         if "cases" not in self._results:
             import ibis
             from ibis import _
@@ -120,17 +122,17 @@ class EngineLog:
             ev = self.events
             step(f"engine ({self.engine.name}): one row per case")
             per_case = ev.group_by("case").aggregate(
-                start=_.t.min(), end=_.t.max(), first_row=_.row.min(),
+                start=_.t.min(), end=_.t.max(), first_row=_.row.min(), n=_.count(),
                 seq=ibis.struct({"t": _.t, "r": _.row, "a": _.activity}).collect())
             per_case = per_case.mutate(path=_.seq.sort().map(lambda x: x.a).join(SEPARATOR),
                                        through=_.end - _.start).drop("seq")
-            self._results["cases"] = self._materialize(per_case, "jm_cases")
+            self._results["cases"] = self.materialize(per_case, "jm_cases")
         return self._results["cases"]
 
     def _variant_rows(self):
         from ibis import _
 
-        cases = self._cases()
+        cases = self.case_rows()
         example = _.case.min() if self.case_order == "case" else _.case.argmin(_.first_row)
         return cases.group_by("path").aggregate(
             cases=_.count(), example_case=example, median=_.through.median(), mean=_.through.mean()).to_pandas()
@@ -154,7 +156,7 @@ class EngineLog:
 
         self.variants()
         ids = ibis.memtable(self._results["ids"])  # joined with a table of the engine, so run there
-        cases = self._cases()
+        cases = self.case_rows()
         key = cases.case if self.case_order == "case" else cases.first_row
         joined = cases.mutate(key=key).join(ids, "path").order_by("key").select("case", "variant_id")
         out = joined.to_pandas()
@@ -209,11 +211,18 @@ class EngineLog:
             }
         return dict(self._results["quality"])
 
+    def case_measures(self, settings=None, *, events=True, part_events=None, journey_map=None):
+        """Every journey measure per case, equal to :func:`journeymining.measure.case_measures` of
+        the same events; see :func:`journeymining.engine.measures.case_measures`."""
+        from journeymining.engine.measures import case_measures
+
+        return case_measures(self, settings, events=events, part_events=part_events, journey_map=journey_map)
+
     def to_pandas(self):
         """The events as a pandas event log in pm4py columns (case, activity, UTC time), sorted by case
         (in this log's case order), then time, then input row. This brings every event into memory:
         ask for it only when a step needs the events themselves."""
-        cases = self._cases()
+        cases = self.case_rows()
         key = cases.case if self.case_order == "case" else cases.first_row
         order = cases.select("case", key=key)
         ev = self.events.join(order, "case").order_by(["key", "t", "row"]).select("case", "activity", "t")
@@ -224,7 +233,7 @@ class EngineLog:
                              activity: pd.Series(out["activity"].to_numpy(object), dtype=str),
                              timestamp: pd.to_datetime(out["t"].astype("int64"), unit="ns", utc=True).dt.as_unit(self.unit)})
 
-    def _materialize(self, expr, stem):
+    def materialize(self, expr, stem):
         """Compute ``expr`` once and keep it in the engine (a temporary table; cached in Spark).
 
         Not Ibis's ``Table.cache()``: its finaliser drops the table at interpreter exit, after the

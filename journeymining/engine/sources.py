@@ -2,10 +2,12 @@
 
 :func:`scan` turns a file (CSV, gzipped CSV, Parquet, JSON lines), a pandas DataFrame in pm4py
 columns, or (Spark) a Spark DataFrame into an :class:`~journeymining.engine.reductions.EngineLog`
-whose events are one relation with four columns:
+whose events are one relation with the columns
 
 ``case`` (text), ``activity`` (text), ``t`` (int64 nanoseconds since the epoch, UTC) and ``row``
-(the event's position in the input, which breaks ties between events of a case at the same time).
+(the event's position in the input, which breaks ties between events of a case at the same time),
+plus, as text, those of :data:`MEASURE_COLUMNS` the source has (team, agent, channel, stage,
+CSAT, customer, ticket, update kind, contact flag), which the journey measures read.
 
 Reading is the one place where the engines differ (DuckDB's ``read_csv`` streams the file into a
 compressed, spillable table; Spark reads it in partitions), so each engine has its adapter here;
@@ -33,7 +35,11 @@ from journeymining.core.eventlog import check_log
 from journeymining.io.readers import detect_format
 from journeymining.engine.session import Engine, connect
 
-__all__ = ["scan", "SEPARATOR"]
+__all__ = ["scan", "SEPARATOR", "MEASURE_COLUMNS"]
+
+#: the optional event columns the journey measures read (team, agent, channel, stage, CSAT,
+#: customer, ticket, update kind, contact flag); the ones a source has are kept as text
+MEASURE_COLUMNS = (C.GROUP, C.RESOURCE, C.CHANNEL, C.STAGE, C.CSAT, C.CUSTOMER, C.TICKET, "event_kind", "contact")
 
 #: separator of the activities of a case inside the engine (a control character no label uses)
 SEPARATOR = "\x1f"
@@ -155,11 +161,14 @@ def _duckdb_file(engine, path, fmt, keys):
     case, act, ts = (_quote(k) for k in keys)
     name = engine.table_name()
     text = "NULLIF(CAST({} AS VARCHAR), '')"  # an empty cell is a missing value, as read_event_log reads it
+    extras = [_quote(c) for c in MEASURE_COLUMNS if c in present and c not in keys]
+    kept = "".join(f", {text.format(c)} AS {c}" for c in extras)
     try:
         con.execute(
             f"CREATE TEMP TABLE {name} AS SELECT {text.format(case)} AS \"case\", {text.format(act)} AS activity, "
-            f"epoch_ns(TRY_CAST({ts} AS TIMESTAMPTZ)) AS t, {ts} IS NOT NULL AS t_given FROM {reader}")
-        con.execute(f"CREATE TEMP VIEW {name}_v AS SELECT \"case\", activity, t, t_given, rowid AS \"row\" FROM {name}")
+            f"epoch_ns(TRY_CAST({ts} AS TIMESTAMPTZ)) AS t, {ts} IS NOT NULL AS t_given{kept} FROM {reader}")
+        con.execute(f"CREATE TEMP VIEW {name}_v AS SELECT \"case\", activity, t, t_given, rowid AS \"row\""
+                    f"{''.join(', ' + c for c in extras)} FROM {name}")
     except duckdb.Error as exc:
         raise InputFileError(f"{path} cannot be read as {fmt}: {str(exc).splitlines()[0]}. Check the format, the "
                              "delimiter and that the file is complete.") from exc
@@ -207,7 +216,8 @@ def _spark_frame(engine, frame, keys, name, nanos=False):
         text(case).alias("case"), text(act).alias("activity"),
         (raw.cast("long") if nanos else F.unix_micros(F.expr(f"try_cast(`{ts}` AS TIMESTAMP)")) * 1000).alias("t"),
         raw.isNotNull().alias("t_given"),
-        F.monotonically_increasing_id().alias("row"))
+        F.monotonically_increasing_id().alias("row"),
+        *[text(c).alias(c) for c in MEASURE_COLUMNS if c in frame.columns and c not in keys])
     view = engine.table_name()
     events.createOrReplaceTempView(view)
     return engine.backend.table(view)
@@ -230,7 +240,8 @@ def _from_pandas(engine, frame, keys):
 
     events = pd.DataFrame({"case": text(frame[case]), "activity": text(frame[act]),
                            "t": pd.arrays.IntegerArray(t, np.asarray(t_missing)),
-                           "t_given": ~t_missing, "row": np.arange(len(frame), dtype=np.int64)})
+                           "t_given": ~t_missing, "row": np.arange(len(frame), dtype=np.int64),
+                           **{c: text(frame[c]) for c in MEASURE_COLUMNS if c in frame.columns and c not in keys}})
     import ibis
 
     # a view of the in-memory table, so that every query on it runs in this engine (DuckDB or Spark)

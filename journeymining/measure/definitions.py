@@ -7,7 +7,10 @@ one pass over the events in case order (each definition a vectorised lag, forwar
 over sorted integer-coded arrays; categorical columns are coded once, so no per-event string is
 made). What
 the log or the settings cannot support is ``NaN`` with a reason in ``CaseMeasures.na``, never a
-confident 0 % or 100 %.
+confident 0 % or 100 %. A log too large for memory is measured in groups of whole cases, each
+given the whole log's end, open window and columns, and :func:`combine_case_measures` joins them
+(recomputing recontact and first-contact resolution, which link a customer's cases); the engines
+do this (:meth:`journeymining.engine.EngineLog.case_measures`).
 
 The definitions (the same words as the report):
 
@@ -89,8 +92,8 @@ from journeymining.measure.marks import (case_bounds, case_table, categorical, e
                                          open_cases, sla_rows, stage_time)
 from journeymining.measure.settings import JourneySettings
 
-__all__ = ["Definition", "DEFINITIONS", "CaseMeasures", "case_measures", "definition_text",
-           "definitions_reference"]
+__all__ = ["Definition", "DEFINITIONS", "CaseMeasures", "case_measures", "combine_case_measures",
+           "definition_text", "definitions_reference"]
 
 _HOUR_NS = 3_600_000_000_000
 
@@ -238,6 +241,8 @@ class CaseMeasures:
     keys: tuple = field(default=(C.CASE, C.ACTIVITY, C.TIMESTAMP))
     #: the case index (row of ``cases``) of every row of ``stage_times``
     stage_case: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    #: the per-case counts and positions behind ``cases`` (what :func:`combine_case_measures` needs)
+    per_case: pd.DataFrame | None = field(default=None, repr=False)
 
     def definitions(self):
         """Measure, label, definition, source and availability, one row per measure."""
@@ -255,15 +260,17 @@ def _bool_col(series):
     return text.isin(["true", "1", "yes", "y", "t"]).to_numpy(dtype=bool)
 
 
-def _opt(log, key):
-    return key if key in log.columns and bool(log[key].notna().any()) else None
+def _opt(log, key, present=None):
+    if key not in log.columns:
+        return None
+    return key if (key in present if present is not None else bool(log[key].notna().any())) else None
 
 
 def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTIVITY,
                   timestamp_key=C.TIMESTAMP, group_key=C.GROUP, resource_key=C.RESOURCE,
                   channel_key=C.CHANNEL, stage_key=C.STAGE, csat_key=C.CSAT,
                   customer_key=C.CUSTOMER, ticket_key=C.TICKET, contact_key="contact",
-                  kind_key="event_kind"):
+                  kind_key="event_kind", log_end=None, window=None, present=None):
     """Every journey measure of every case, from the definitions of this module.
 
     Parameters
@@ -282,6 +289,12 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     kind_key : str, default "event_kind"
         Optional column of update-snapshot logs: ``"change"`` events (a team, channel or field
         change) are not steps of the journey.
+    log_end, window, present : optional
+        For a part of a larger log (:func:`combine_case_measures`): the larger log's last event
+        time (a ``pandas.Timestamp``), its still-open window when the settings give none (a
+        ``pandas.Timedelta``, from all its gaps as described under *outcome*), and the optional
+        columns that hold a value somewhere in it (a set of column names), so that the part is
+        measured as it would be inside the whole.
 
     Returns
     -------
@@ -329,9 +342,9 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
         order = np.arange(n)          # already in case order (a converted log is): no sort
     else:
         order = np.lexsort((np.arange(n), ts_ns, ccode))
-    group, res, chan = _opt(log, group_key), _opt(log, resource_key), _opt(log, channel_key)
-    stage, csat, cust = _opt(log, stage_key), _opt(log, csat_key), _opt(log, customer_key)
-    ticket = _opt(log, ticket_key)
+    group, res, chan = (_opt(log, k, present) for k in (group_key, resource_key, channel_key))
+    stage, csat, cust = (_opt(log, k, present) for k in (stage_key, csat_key, customer_key))
+    ticket = _opt(log, ticket_key, present)
 
     def codes(*columns, extra=()):
         """One integer coding (-1 = missing) of some columns plus extra values, by their text; the labels."""
@@ -392,13 +405,15 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     non_agents = pd.DataFrame({"r": np.array([i for i, p in enumerate(people) if str(p).lower() in lowered],
                                              dtype=np.int64)})
 
-    log_end = int(ts_ns.max())
+    log_end = int(ts_ns.max()) if log_end is None else int(pd.Timestamp(log_end).value)
     contacts_known = bool(contacts) or contact_key in log.columns
     marks = event_marks(ev, acts, hops, rets, non_agents)
     gaps = marks["wait_ns"].to_numpy()
     gaps = gaps[~np.isnan(gaps) & ~marks["timer"].to_numpy()]
     if s.open_window is not None:
         window = s.open_window
+    elif window is not None:
+        window = pd.Timedelta(window)
     elif len(gaps):
         window = pd.Timedelta(int(np.quantile(gaps, 0.95)), unit="ns")
     else:
@@ -438,8 +453,7 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
     out["events"] = pc["events"].to_numpy(dtype="int64")
     out["throughput_h"] = (end - start) / _HOUR_NS
 
-    no_contacts = ("the log does not say which events are customer contacts: mark contact "
-                   "touchpoints in the journey map (contact: true) or pass contacts=")
+    no_contacts = _NO_CONTACTS
     contacts = pc["contacts"].to_numpy(dtype="float64")
     out["contacts"] = nan_unless(contacts_known, contacts, "contacts", no_contacts)
     out["repeat_contacts"] = nan_unless(contacts_known, pc["repeat_contacts"], "repeat_contacts", no_contacts)
@@ -448,26 +462,7 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
         contacts_known and has_channel, pc["channel_switches"], "channel_switches",
         no_contacts if not contacts_known else "no contact has a channel (no channel column, no channels in the map)")
 
-    # recontact: the same customer's next case starts within the window after this one ended
-    recontact = np.full(n_cases, np.nan)
-    if cols["cust"] is not None:
-        cust = pc["customer"]
-        known = cust.notna().to_numpy()
-        idx = np.flatnonzero(known)
-        if len(idx):
-            k = pd.factorize(cust[known])[0]
-            o = np.lexsort((idx, start[idx], k))
-            k, st, en, ii = k[o], start[idx][o], end[idx][o], idx[o]
-            same = np.zeros(len(ii), bool)
-            same[:-1] = k[1:] == k[:-1]
-            nxt = np.zeros(len(ii), dtype="int64")
-            nxt[:-1] = st[1:]
-            recontact[ii] = (same & ((nxt - en) <= s.repeat_window.value)).astype("float64")
-        if not known.all():
-            na.setdefault("recontact_partial", f"{int((~known).sum())} cases have no customer")
-    else:
-        na["recontact"] = f"the log has no {C.CUSTOMER!r} column: a repeat contact in a new case cannot be seen"
-    out["recontact"] = recontact
+    out["recontact"] = np.full(n_cases, np.nan)   # set by _link, with first-contact resolution
 
     has_res = bool(s.resolution)
     last_res = pc["last_res"].to_numpy(dtype="float64")
@@ -486,8 +481,7 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
             na[key] = no_res
 
     has_goal = bool(s.goal)
-    no_goal = ("no goal given: set goal: in the journey map or pass --goal (the report lists the most "
-               "common last activities to choose from)")
+    no_goal = _NO_GOAL
     goal = goal_reached(pc)
     is_open = open_cases(pc, log_end, window, s)
     # right-censoring: without a goal every case silent for at most the window may still go on
@@ -541,7 +535,7 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
                 "breached": sub["hours"].to_numpy() > within,
                 "row": _stage_breach_rows(marks, sub, r["stage"], last_rows)}))
         if extra:
-            sla = pd.concat([sla] + extra, ignore_index=True)
+            sla = pd.concat([f for f in [sla] + extra if len(f)], ignore_index=True)  # no empty object frame
     if s.sla:
         breaches = np.bincount(sla.loc[sla["breached"].astype(bool), "case"].to_numpy(dtype="int64"),
                                minlength=n_cases)
@@ -554,16 +548,7 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
     if stage_rules and cols["stage"] is None:
         na["sla_stage_rules"] = "the log has no stage column: stage SLAs were not checked"
 
-    parts = [has_goal, contacts_known, has_team, not np.isnan(recontact).all()]
-    if all(parts):
-        fcr = (goal & (contacts == 1) & (pc["reopens"].to_numpy() == 0) & (handoffs == 0)
-               & (recontact == 0)).astype("float64")
-        fcr[np.isnan(recontact)] = np.nan
-        out["fcr"] = fcr
-    else:
-        out["fcr"] = f.copy()
-        reasons = [r for ok, r in zip(parts, [no_goal, no_contacts, no_team, na.get("recontact", "")]) if not ok]
-        na["fcr"] = "; ".join(reasons)
+    out["fcr"] = f.copy()
     out["timer_h"] = pc["timer_ns"].to_numpy(dtype="float64") / _HOUR_NS
     out["csat"] = pc["csat"].to_numpy(dtype="float64")
     out["csat_answers"] = pc["csat_answers"].to_numpy(dtype="int64")
@@ -572,15 +557,159 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
     if cols["stage"] is None:
         na["stage_time"] = "the log has no stage column (map the activities to stages, or pass a journey map)"
 
+    _link(out, pc, s, na, contacts_known=contacts_known, has_team=has_team, has_customer=cols["cust"] is not None)
     labels = out[case_col].to_numpy(dtype=object)
     stage_times = pd.DataFrame({case_col: labels[stage_long["case"].to_numpy(dtype="int64")],
-                                "stage": stage_long["stage"],
+                                "stage": pd.Series(np.asarray(stage_long["stage"], dtype=object), dtype=str),
                                 "hours": stage_long["hours"].to_numpy()})
     events = marks.drop(columns=["ts"]).assign(wait_h=marks["wait_ns"].to_numpy(dtype="float64") / _HOUR_NS)
     events = events.drop(columns=["wait_ns"])
     return CaseMeasures(cases=out, events=events, stage_times=stage_times, sla=sla, na=na, settings=s,
                         log_end=pd.Timestamp(log_end, unit="ns", tz="UTC"), open_window=window, keys=keys,
-                        stage_case=stage_long["case"].to_numpy(dtype=np.int64))
+                        stage_case=stage_long["case"].to_numpy(dtype=np.int64), per_case=pc)
+
+
+_NO_GOAL = ("no goal given: set goal: in the journey map or pass --goal (the report lists the most "
+            "common last activities to choose from)")
+_NO_CONTACTS = ("the log does not say which events are customer contacts: mark contact "
+                "touchpoints in the journey map (contact: true) or pass contacts=")
+
+
+def _link(out, pc, s, na, *, contacts_known, has_team, has_customer):
+    """The measures that link a case to the customer's other cases (recontact, and first-contact
+    resolution, which needs it), set in ``out`` from the per-case counts ``pc`` (same rows)."""
+    n_cases = len(out)
+    start = pc["start_ns"].to_numpy(dtype="int64")
+    end = pc["end_ns"].to_numpy(dtype="int64")
+    for key in ("recontact", "recontact_partial", "fcr"):
+        na.pop(key, None)
+    # recontact: the same customer's next case starts within the window after this one ended
+    recontact = np.full(n_cases, np.nan)
+    if has_customer:
+        cust = pd.Series(pc["customer"].to_numpy(dtype=object))
+        known = cust.notna().to_numpy()
+        idx = np.flatnonzero(known)
+        if len(idx):
+            k = pd.factorize(cust[known])[0]
+            o = np.lexsort((idx, start[idx], k))
+            k, st, en, ii = k[o], start[idx][o], end[idx][o], idx[o]
+            same = np.zeros(len(ii), bool)
+            same[:-1] = k[1:] == k[:-1]
+            nxt = np.zeros(len(ii), dtype="int64")
+            nxt[:-1] = st[1:]
+            recontact[ii] = (same & ((nxt - en) <= s.repeat_window.value)).astype("float64")
+        if not known.all():
+            na["recontact_partial"] = f"{int((~known).sum())} cases have no customer"
+    else:
+        na["recontact"] = f"the log has no {C.CUSTOMER!r} column: a repeat contact in a new case cannot be seen"
+    out["recontact"] = recontact
+
+    no_team = f"the log has no {C.GROUP!r} (team) values"
+    parts = [bool(s.goal), contacts_known, has_team, not np.isnan(recontact).all()]
+    if all(parts):
+        fcr = (goal_reached(pc) & (pc["contacts"].to_numpy(dtype="float64") == 1)
+               & (pc["reopens"].to_numpy() == 0) & (pc["handoffs"].to_numpy(dtype="float64") == 0)
+               & (recontact == 0)).astype("float64")
+        fcr[np.isnan(recontact)] = np.nan
+        out["fcr"] = fcr
+    else:
+        out["fcr"] = np.full(n_cases, np.nan)
+        reasons = [r for ok, r in zip(parts, [_NO_GOAL, _NO_CONTACTS, no_team, na.get("recontact", "")]) if not ok]
+        na["fcr"] = "; ".join(reasons)
+
+
+def combine_case_measures(parts):
+    """The measures of a whole log from the measures of its parts.
+
+    Each part is a :class:`CaseMeasures` of a group of whole cases. The groups are disjoint and
+    given in the log's case order. Each part must be measured with the whole log's ``log_end``,
+    ``window`` and ``present`` (see :func:`case_measures`), and its ``row`` columns must already
+    be positions in the whole log. Everything that is local to a case is then already right.
+    This function only puts the case and event indices back in place and recomputes what links a
+    case to the customer's other cases (recontact, and first-contact resolution, which needs
+    it). A customer's cases may lie in different parts.
+
+    Engines that measure a log too large for memory one group of cases at a time
+    (:meth:`journeymining.engine.EngineLog.case_measures`) use this. The measures stay written
+    once, here.
+
+    Parameters
+    ----------
+    parts : list of CaseMeasures
+
+    Returns
+    -------
+    CaseMeasures
+    """
+    if not parts:
+        raise EventLogError("combine_case_measures: no parts to combine.")
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    s = first.settings
+    sizes = np.array([len(p.cases) for p in parts], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    ev_offsets = np.concatenate([[0], np.cumsum([len(p.events) for p in parts])[:-1]])
+
+    def shifted(frames, **cols):
+        if not any(len(f) for f in frames):
+            return frames[0]      # nothing in any part (e.g. no SLA rule entered): one empty frame
+        out = []
+        for i, frame in enumerate(frames):
+            if not len(frame):
+                continue
+            frame = frame.copy()
+            for col, off in cols.items():
+                if col in frame.columns:
+                    frame[col] = frame[col].to_numpy(dtype=np.int64) + off[i]
+            out.append(frame)
+        return _concat(out)
+
+    cases = _concat([p.cases for p in parts])
+    pc = shifted([p.per_case for p in parts], c=offsets)
+    for col in ("last_reopen", "last_goal", "last_res"):  # event positions (NaN: none)
+        pc[col] = pc[col].to_numpy(dtype="float64") + np.repeat(ev_offsets, sizes)
+    tickets = [int(p.events["ticket"].max()) + 1 if len(p.events) else 0 for p in parts]
+    events = shifted([p.events for p in parts], case=offsets, seq=ev_offsets,
+                     ticket=np.concatenate([[0], np.cumsum(tickets)[:-1]]))
+    sla = shifted([p.sla for p in parts], case=offsets)
+    if len(sla):  # as one log gives them: rules A -> B first, then stage rules, each by case
+        index = sla["rule_index"].to_numpy(dtype=np.int64)
+        stage_rule = np.array([r["kind"] == "stage" for r in s.sla] or [False], dtype=bool)[index]
+        sla = sla.iloc[np.lexsort((index, stage_rule))].reset_index(drop=True)
+    stage_times = _concat([p.stage_times for p in parts if len(p.stage_times)] or [first.stage_times])
+    stage_case = np.concatenate([p.stage_case + off for p, off in zip(parts, offsets)])
+    na = {}
+    for p in parts:
+        for key, why in p.na.items():
+            na.setdefault(key, why)
+    # a part without any contact channel counts no switch; the whole log may have channels
+    with_channels = [p for p in parts if "channel_switches" not in p.na]
+    if with_channels and "contacts" not in na:
+        na.pop("channel_switches", None)
+        cases["channel_switches"] = pc["channel_switches"].to_numpy(dtype="float64")
+    _link(cases, pc, s, na, contacts_known="contacts" not in na, has_team="handoffs" not in na,
+          has_customer="recontact" not in first.na)
+    return CaseMeasures(cases=cases, events=events, stage_times=stage_times, sla=sla, na=na, settings=s,
+                        log_end=first.log_end, open_window=first.open_window, keys=first.keys,
+                        stage_case=stage_case, per_case=pc)
+
+
+def _concat(frames):
+    """Row-wise concatenation that keeps categorical columns categorical (the categories of the
+    parts in order of first appearance, text as :func:`~journeymining.measure.marks.categorical` makes)."""
+    out = pd.concat(frames, ignore_index=True)
+    for col in frames[0].columns:
+        if len({str(f[col].dtype) for f in frames}) > 1 and out[col].dtype == object:
+            # text in one part, all missing in another: infer as one frame would (str with NaN)
+            out[col] = pd.DataFrame({col: out[col].to_numpy(dtype=object)})[col]
+        values = [f[col].array for f in frames]
+        if not all(isinstance(v, pd.Categorical) for v in values) or isinstance(out[col].dtype, pd.CategoricalDtype):
+            continue
+        names = pd.Index(list(dict.fromkeys(x for v in values for x in v.categories.tolist())), dtype=object)
+        codes = np.concatenate([np.append(names.get_indexer(v.categories), -1)[v.codes] for v in values])
+        out[col] = pd.Categorical.from_codes(codes, categories=names)
+    return out
 
 
 def _stage_breach_rows(marks, sub, stage, last_rows):

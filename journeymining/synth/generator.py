@@ -58,7 +58,7 @@ from journeymining.synth.journey import (
 from journeymining.synth.plant import KINDS
 from journeymining.synth.templates import build_templates
 
-__all__ = ["generate_tickets", "GeneratedTickets", "SHAPES"]
+__all__ = ["generate_tickets", "GeneratedTickets", "SHAPES", "default_customers"]
 
 #: The frames :func:`generate_tickets` can build (``truth``/``deviations`` are always built).
 SHAPES = ("log", "events", "updates", "wide")
@@ -125,7 +125,8 @@ class GeneratedTickets:
 
 def generate_tickets(n_tickets=2000, *, random_state=0, deviation_rate=0.3, customers=None,
                      start="2024-01-01", days=365, repeat_rate=0.1, survey_rate=0.4,
-                     persona_weights=None, timezone="Europe/Amsterdam", shapes=None):
+                     persona_weights=None, timezone="Europe/Amsterdam", shapes=None, first_ids=(1, 1),
+                     id_widths=None):
     """Generate seeded support tickets with planted deviations and their ground truth.
 
     Tickets follow one of the personas of :data:`PERSONAS` through the intended map
@@ -167,6 +168,11 @@ def generate_tickets(n_tickets=2000, *, random_state=0, deviation_rate=0.3, cust
         Which frames to build, among ``"log"``, ``"events"``, ``"updates"``, ``"wide"`` (default:
         all). The others are None; e.g. ``shapes=("log",)`` skips the text exports, which matters
         for a million tickets. ``truth``, ``deviations`` and ``journey_map`` are always built.
+    first_ids : (int, int), default (1, 1)
+        Number of the first ticket id (``T...``) and the first customer id (``C...``). A block of a
+        larger set gets ids that no other block has (:func:`journeymining.synth.write_generated_stream`).
+    id_widths : (int, int), optional
+        Digits of ticket and customer ids (default: at least 7 and 6, more if the numbers need them).
 
     Returns
     -------
@@ -337,9 +343,10 @@ def generate_tickets(n_tickets=2000, *, random_state=0, deviation_rate=0.3, cust
     del offset
 
     # ---------------------------------------------------------------- per ticket attributes
-    width = max(7, len(str(n)))
-    ticket_ids = make_ids("T", np.arange(1, n + 1), width)
-    customer_ids = make_ids("C", np.arange(1, n_cust + 1), max(6, len(str(n_cust))))
+    t_first, c_first = (int(x) for x in first_ids)
+    t_width, c_width = id_widths or (max(7, len(str(t_first + n - 1))), max(6, len(str(c_first + n_cust - 1))))
+    ticket_ids = make_ids("T", np.arange(t_first, t_first + n), t_width)
+    customer_ids = make_ids("C", np.arange(c_first, c_first + n_cust), c_width)
     agent_idx = np.stack([rng.integers(_AGENTS[t], size=n) for t in STAFFED], axis=1)
     csat_ticket = np.where(
         deviating,
@@ -499,6 +506,12 @@ def _wide(n, ticket_ids, customer_ids, customer, ev_start, lengths, ev_time, ev_
     return pd.DataFrame(frame)
 
 
+def default_customers(n_tickets, repeat_rate=0.1):
+    """The number of customers :func:`generate_tickets` makes when none is given: about 0.75 per
+    ticket that is not a repeat contact."""
+    return max(1, int(round(0.75 * (n_tickets - int(round(repeat_rate * n_tickets))))))
+
+
 def _check_params(n_tickets, deviation_rate, customers, start, days, repeat_rate, survey_rate, persona_weights,
                   timezone, shapes):
     def bad(name, value, need):
@@ -512,7 +525,7 @@ def _check_params(n_tickets, deviation_rate, customers, start, days, repeat_rate
         if not isinstance(value, (int, float, np.floating)) or isinstance(value, bool) or not 0 <= value <= upper:
             bad(name, value, f"pass a share between 0 and {upper}")
     if customers is None:
-        n_cust = max(1, int(round(0.75 * (n - int(round(repeat_rate * n))))))
+        n_cust = default_customers(n, repeat_rate)
     else:
         if isinstance(customers, bool) or not isinstance(customers, (int, np.integer)) or not 1 <= customers <= n:
             bad("customers", customers, f"pass a number of customers between 1 and n_tickets ({n}); "

@@ -13,7 +13,7 @@ import yaml as _yaml
 from journeymining.core.errors import JourneyMiningError
 from journeymining.synth.journey import JOURNEY_MAP, STATUS, UNPLANNED_ACTIVITIES
 
-__all__ = ["write_generated", "ticket_mappings"]
+__all__ = ["write_generated", "write_maps", "ticket_mappings"]
 
 
 def _touchpoints():
@@ -149,9 +149,20 @@ def write_generated(gen, out_dir, *, data_dir=None, map_path=None, mapping_dir=N
                         ("deviations", gen.deviations)):
         frame.to_csv(data_dir / f"{name}.csv", index=False)
         written.append(data_dir / f"{name}.csv")
-    _dump(gen.journey_map, map_path,
+    return written + write_maps(map_path, mapping_dir, note=note, timezone=timezone, journey_map=gen.journey_map)
+
+
+def write_maps(map_path, mapping_dir, *, note="", timezone="Europe/Amsterdam", journey_map=None):
+    """Write the intended map (default: the generator's) and the three ticket mappings
+    (``generated_{events,updates,wide}.yaml``); returns the paths written."""
+    from pathlib import Path
+
+    map_path, mapping_dir = Path(map_path), Path(mapping_dir)
+    for folder in (map_path.parent, mapping_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    _dump(journey_map if journey_map is not None else JOURNEY_MAP, map_path,
           "# The intended customer-support journey the generated tickets were sampled from.\n" + note)
-    written.append(map_path)
+    written = [map_path]
     for shape, mapping in ticket_mappings(timezone=timezone).items():
         path = mapping_dir / f"generated_{shape}.yaml"
         _dump(mapping, path, f"# Ticket mapping for tickets_{shape}.csv ({shape} shape).\n" + note)
