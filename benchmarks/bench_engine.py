@@ -92,7 +92,7 @@ def _engine(path, name):
     from journeymining.engine import connect, scan
 
     engine = connect(name, memory_limit=_memory_limit())
-    log = scan(path, engine)
+    log = scan(path, engine, measures=False)
     variants = log.variants()
     dfg = log.dfg()
     t = time.perf_counter()
@@ -191,7 +191,9 @@ def run(kind, path, out, memory_limit=None):
             res = json.loads(line[7:])
             res["peak_gib"] = usage.ru_maxrss / 2**20  # KiB -> GiB
             return res
-    raise SystemExit(f"{kind} failed (exit {proc.returncode}):\n{err[-4000:]}")
+    last = [line for line in err.strip().splitlines() if line.strip()][-1:] or [""]
+    return {"failed": f"exit {proc.returncode}: {last[0][:300]}", "seconds": float("nan"),
+            "peak_gib": usage.ru_maxrss / 2**20}
 
 
 def main(argv=None):
@@ -230,7 +232,7 @@ def main(argv=None):
         print(f"{'run':<42} {'seconds':>8} {'× floor':>8} {'peak GiB':>9}  result")
         for kind in kinds:
             res = run(kind, path, work / "discover-out", args.memory_limit)
-            floor = floor or (res["seconds"] if kind == "duckdb floor" else None)
+            floor = floor or (res["seconds"] if kind == "duckdb floor" and "failed" not in res else None)
             ratio = f"{res['seconds'] / floor:.2f}" if floor else "-"
             extra = {k: v for k, v in res.items() if k not in ("seconds", "peak_gib")}
             print(f"{kind:<42} {res['seconds']:8.1f} {ratio:>8} {res['peak_gib']:9.2f}  {extra}", flush=True)

@@ -75,7 +75,7 @@ def cmd_discover(args):
         from journeymining.engine import connect, scan
 
         step(f"reading {args.events} into {engine}")
-        elog = scan(source, connect(engine))
+        elog = scan(source, connect(engine), measures=False)   # variants and the DFG read the keys only
         variants = elog.variants()
         dfg = elog.dfg()
     else:

@@ -270,6 +270,15 @@ def test_case_measures_take_stages_from_the_journey_map(duck, measured_samples):
     assert "stage_time" not in got.na and len(got.stage_times) > 0
 
 
+def test_scan_without_measure_columns_refuses_measures(duck, measured_samples):
+    log, s = measured_samples["helpdesk"]
+    keys_only = scan(log, duck, measures=False)
+    assert set(keys_only.events.columns) == {"case", "activity", "t", "t_given", "row"}
+    pd.testing.assert_frame_equal(keys_only.variants(), scan(log, duck).variants())
+    with pytest.raises(EngineError, match=r"scanned with measures=False, which left out its columns \['org:group'"):
+        keys_only.case_measures(s)
+
+
 def test_case_measures_part_size_is_checked(duck):
     with pytest.raises(EngineError, match="part_events=0 is not a positive number of events"):
         scan(journeys(), duck).case_measures(part_events=0)

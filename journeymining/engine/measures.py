@@ -108,6 +108,11 @@ def case_measures(elog, settings=None, *, events=True, part_events=None, journey
     import ibis
     from ibis import _
 
+    if elog.left_out:
+        raise EngineError(
+            f"case_measures: {elog.name} was scanned with measures=False, which left out its columns "
+            f"{list(elog.left_out)}; the measures would read them as missing. Scan it again with scan(source, engine) "
+            "(measures=True, the default).")
     s = settings if settings is not None else JourneySettings()
     limit = DEFAULT_PART_EVENTS if part_events is None else int(part_events)
     if limit < 1:

@@ -62,8 +62,10 @@ class EngineLog:
     3
     """
 
-    def __init__(self, engine, events, *, name, keys, case_order, unit="us"):
+    def __init__(self, engine, events, *, name, keys, case_order, unit="us", left_out=()):
         self.engine = engine
+        #: measure columns the source has that scan(measures=False) did not keep
+        self.left_out = tuple(left_out)
         #: unit of the Timedelta columns: the DataFrame's timestamp unit, or "us" for files (the
         #: precision DuckDB and Spark keep, and the unit read_event_log gives)
         self.unit = unit
