@@ -71,6 +71,17 @@ def test_tiny_log_equals_pandas_verbs(duck):
     pd.testing.assert_frame_equal(log.case_variants(), case_variants(tiny()))
 
 
+def test_a_path_hash_collision_is_caught(duck, monkeypatch):
+    # hashes kept to 0 bits: every path of the same length collides; the check against each
+    # variant's example case (b, the first row) finds a's two events that differ (Open Work Close vs
+    # Chat Mail Close: positions 0 and 1)
+    import journeymining.engine.reductions as reductions
+
+    monkeypatch.setattr(reductions, "_HASH_MOD", 1)
+    with pytest.raises(EventLogError, match="2 events differ from their variant's example case"):
+        scan(tiny(), duck).variants()
+
+
 def test_medians_interpolate_and_means_round(duck):
     # three cases of one variant with throughputs 1 h, 2 h, 4 h -> median 2 h, mean 2 h 20 min;
     # a second variant with two cases of 1 s and 2 s -> median 1.5 s, mean 1.5 s

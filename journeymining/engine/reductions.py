@@ -3,9 +3,10 @@
 An :class:`EngineLog` holds the events of :func:`journeymining.engine.scan` inside an engine and
 computes, without bringing the events into Python:
 
-* per case (one engine pass, no window): its events in order as the list of (time, input row,
-  activity) sorted inside the engine, its first and last time, its first input row;
-* per variant (from the per-case table): cases, example case, median and mean throughput;
+* per case (a ranking window, then one aggregate): its path key, its first and last time, its
+  first input row and its number of events;
+* per variant (from the per-case table): cases, example case, median and mean throughput, and
+  its activities (from the example case's events);
 * per edge of the directly-follows graph (one windowed pass, ``lead`` over each case ordered by
   time then input row): frequency, cases, mean and median duration;
 * the quality counts (rows, events, cases, activities, same-time and duplicate events).
@@ -16,10 +17,14 @@ Only these small tables come back, and they are shaped by the same functions as 
 ``variant_table(log)`` and ``EngineLog.dfg()`` equals ``discover_dfg(log)`` on the same events,
 and discovery (:func:`journeymining.discover.discover_journey_variants`) runs on the variant table.
 
-Ibis compiles each expression to DuckDB SQL or Spark SQL. Two choices follow from what both
-compilers accept (checked with Ibis 12.0, DuckDB 1.4, PySpark 4.0): a case's path is built by
-collecting (time, row, activity) structs and sorting the array (Ibis refuses an ordered ``collect``
-on PySpark), and medians are exact interpolated medians on both, as the numpy core computes them.
+Ibis compiles each expression to DuckDB SQL or Spark SQL (checked with Ibis 12.0, DuckDB 1.4 and
+PySpark 4.0). Two choices keep both engines exact and every step spillable.
+
+* A case's path is identified by its length and two 40-bit sums of hashes of (position, activity).
+  These are fixed-size aggregate states; a list per case is not, and DuckDB ran out of memory with
+  one at 10 M cases. The variants' activities come from their example cases, and every case is
+  checked against its example, event by event (:meth:`EngineLog._verify`).
+* Medians are exact interpolated medians on both engines, as the numpy core computes them.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ from journeymining.discover.variants import shape_variant_table
 from journeymining.engine.sources import SEPARATOR
 
 __all__ = ["EngineLog"]
+
+#: each of the two path hashes is kept to 40 bits, so that a case of a million events sums in int64
+_HASH_MOD = 2**40
 
 
 class EngineLog:
@@ -114,30 +122,70 @@ class EngineLog:
 
     # -- reductions written once ---------------------------------------------------------------
     def case_rows(self):
-        """One row per case (an Ibis table, kept in the engine): ``case``, its ``path`` (the activities
-        in order, joined by U+001F), ``start`` and ``end`` (ns), ``through`` (end - start),
-        ``first_row`` (its first input row) and ``n`` (its number of events)."""
+        """One row per case (an Ibis table, kept in the engine): ``case``, ``start`` and ``end``
+        (ns), ``through`` (end - start), ``first_row`` (its first input row), ``n`` (its number of
+        events), and ``h1``, ``h2``: with ``n``, the identity of its path (see :meth:`_positions`)."""
         if "cases" not in self._results:
-            import ibis
             from ibis import _
 
-            ev = self.events
             step(f"engine ({self.engine.name}): one row per case")
-            per_case = ev.group_by("case").aggregate(
-                start=_.t.min(), end=_.t.max(), first_row=_.row.min(), n=_.count(),
-                seq=ibis.struct({"t": _.t, "r": _.row, "a": _.activity}).collect())
-            per_case = per_case.mutate(path=_.seq.sort().map(lambda x: x.a).join(SEPARATOR),
-                                       through=_.end - _.start).drop("seq")
-            self._results["cases"] = self.materialize(per_case, "jm_cases")
+            per_case = self._positions().group_by("case").aggregate(
+                start=_.t.min(), end=_.t.max(), first_row=_.row.min(), n=_.count(), h1=_.h1.sum(), h2=_.h2.sum())
+            self._results["cases"] = self.materialize(per_case.mutate(through=_.end - _.start), "jm_cases")
         return self._results["cases"]
 
+    def _positions(self):
+        """The events with their position in the case (``pos``: a ranking window ordered by time,
+        then input row) and two hashes of (position, activity), ``h1`` and ``h2``.
+
+        A case's path is identified by its length and the sums of the two hashes, 40 bits each. A
+        list of activities per case would be exact, but it is not a fixed-size state, and DuckDB
+        cannot spill it: at 10 M cases under an 8 GB limit it ran out of memory. Sums are spilled
+        like any other aggregate. :meth:`variants` then checks every case against its variant's
+        example case, event by event, so a hash collision is found, not trusted away."""
+        import ibis
+
+        ev = self.events.select("case", "activity", "t", "row")
+        w = ibis.window(group_by=ev.case, order_by=[ev.t, ev.row])
+        k = ev.mutate(pos=ibis.row_number().over(w))
+        text = k.pos.cast("string")
+        return k.mutate(h1=((k.activity + SEPARATOR + text).hash() % _HASH_MOD).cast("int64"),
+                        h2=((text + "\x1e" + k.activity).hash() % _HASH_MOD).cast("int64"))
+
     def _variant_rows(self):
+        import ibis
         from ibis import _
 
         cases = self.case_rows()
         example = _.case.min() if self.case_order == "case" else _.case.argmin(_.first_row)
-        return cases.group_by("path").aggregate(
+        rows = cases.group_by(["n", "h1", "h2"]).aggregate(
             cases=_.count(), example_case=example, median=_.through.median(), mean=_.through.mean()).to_pandas()
+        # the paths, from the example cases' events (one case per variant)
+        examples = ibis.memtable(pd.DataFrame({"case": rows["example_case"].to_numpy(object)}))
+        ev = self.events
+        seq = ev.join(examples, "case").order_by(["case", "t", "row"]).select("case", "activity").to_pyarrow()
+        paths = seq.group_by("case", use_threads=False).aggregate([("activity", "list")]).to_pandas()
+        path_of = dict(zip(paths["case"], paths["activity_list"]))
+        rows["path"] = [SEPARATOR.join(path_of[c]) for c in rows["example_case"]]
+        self._verify(rows)
+        return rows
+
+    def _verify(self, rows):
+        """Raise if a case's events differ from its variant's example case at any position."""
+        import ibis
+
+        ex = ibis.memtable(rows[["n", "h1", "h2", "example_case"]].rename(columns={"example_case": "case"}))
+        # the example cases' events with their positions (a window over one case per variant only)
+        few = self.events.select("case", "activity", "t", "row").join(ex, "case")
+        w = ibis.window(group_by=few.case, order_by=[few.t, few.row])
+        ex_events = few.mutate(pos=ibis.row_number().over(w)).select("n", "h1", "h2", "pos", ex_activity=few.activity)
+        pos = self._positions()
+        keyed = pos.select("case", "pos", "activity").join(self.case_rows().select("case", "n", "h1", "h2"), "case")
+        both = keyed.join(ex_events, ["n", "h1", "h2", "pos"])
+        bad = int(both.filter(both.activity != both.ex_activity).count().to_pandas())
+        if bad:
+            raise EventLogError(f"{self.name}: {bad:,} events differ from their variant's example case: two paths "
+                                "share a hash (probability below 1e-12). Please report this with the log's size.")
 
     def variants(self):
         """The variant table, equal to :func:`journeymining.discover.variant_table` of the same log."""
@@ -149,7 +197,8 @@ class EngineLog:
                                                     rows["example_case"].to_numpy(), rows["median"].to_numpy(float) / self._per_unit,
                                                     rows["mean"].to_numpy(float) / self._per_unit, self.unit)
             self._results["variants"] = frame
-            self._results["ids"] = pd.DataFrame({"path": rows["path"].to_numpy(), "variant_id": new_of_old})
+            self._results["ids"] = pd.DataFrame({"n": rows["n"].to_numpy("int64"), "h1": rows["h1"].to_numpy("int64"),
+                                                 "h2": rows["h2"].to_numpy("int64"), "variant_id": new_of_old})
         return self._results["variants"]
 
     def case_variants(self):
@@ -160,7 +209,7 @@ class EngineLog:
         ids = ibis.memtable(self._results["ids"])  # joined with a table of the engine, so run there
         cases = self.case_rows()
         key = cases.case if self.case_order == "case" else cases.first_row
-        joined = cases.mutate(key=key).join(ids, "path").order_by("key").select("case", "variant_id")
+        joined = cases.mutate(key=key).join(ids, ["n", "h1", "h2"]).order_by("key").select("case", "variant_id")
         out = joined.to_pandas()
         return pd.DataFrame({self.keys[0]: pd.Series(out["case"].to_numpy(object), dtype=object),
                              "variant_id": out["variant_id"].to_numpy("int64")})
