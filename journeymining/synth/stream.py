@@ -52,6 +52,7 @@ def write_generated_stream(n_tickets, out_dir, *, random_state=0, block=DEFAULT_
         Folder of the CSV files (:data:`FILES`, ``truth.csv``, ``deviations.csv``), the intended
         map ``intended_journey.yaml`` and the mappings under ``mappings/``.
     random_state : int, default 0
+        Seed of the first block; block ``b`` is seeded from ``[random_state, b]`` (None: unseeded).
     block : int, default :data:`DEFAULT_BLOCK`
         Tickets per block.
     shapes : iterable of str, default ("events", "updates", "wide")
@@ -109,7 +110,7 @@ def write_generated_stream(n_tickets, out_dir, *, random_state=0, block=DEFAULT_
         for b, size in enumerate(sizes):
             step(f"generating block {b + 1}/{len(sizes)}: tickets {first_ticket:,}-{first_ticket + size - 1:,} "
                  f"of {n:,}")
-            gen = generate_tickets(size, random_state=random_state if b == 0 else [random_state, b],
+            gen = generate_tickets(size, random_state=random_state if b == 0 or random_state is None else [random_state, b],
                                    timezone=timezone, shapes=build, first_ids=(first_ticket, first_customer),
                                    id_widths=widths, **params)
             _write_block(gen, b, shapes, tmp, parts, single=len(sizes) == 1)
