@@ -12,9 +12,9 @@ module only lets the engine do the event-level work that does not fit in memory:
    ``numpy.quantile`` does.
 2. **Groups of whole cases, in the log's case order.** A case goes to group
    ``(events of the cases before it) // part_events``, so a group holds at most ``part_events``
-   events plus those of its last case. The
-   engine sorts each group's events by time, then input row. Only those events come into pandas,
-   and there they are measured by the definitions, given the whole-log values of step 1.
+   events plus those of its last case. The engine sorts each group's events by time, then
+   input row. Only those events come into pandas, where the definitions measure them with the
+   whole-log values of step 1.
 3. :func:`journeymining.measure.definitions.combine_case_measures` joins the groups. It
    recomputes recontact and first-contact resolution, which link a customer's cases across
    groups.
@@ -33,17 +33,14 @@ from journeymining.core import columns as C
 from journeymining.core.progress import step
 from journeymining.engine.session import EngineError
 from journeymining.engine.sources import MEASURE_COLUMNS
+from journeymining.measure.definitions import OPEN_WINDOW_QUANTILE, combine_case_measures
 from journeymining.measure.definitions import case_measures as measure_cases
-from journeymining.measure.definitions import combine_case_measures
 from journeymining.measure.settings import JourneySettings
 
 __all__ = ["case_measures", "whole_log_values", "DEFAULT_PART_EVENTS"]
 
 #: events per group of cases measured in pandas at a time (about 1 GiB of working memory)
 DEFAULT_PART_EVENTS = 2_000_000
-
-_QUANTILE = 0.95  # of the gaps, for the still-open window (as measure.definitions)
-
 
 def whole_log_values(elog, settings):
     """``(log_end, window, present)``: the values that span the whole log (see the module docstring).
@@ -69,7 +66,7 @@ def whole_log_values(elog, settings):
     if n == 0:
         return log_end, pd.Timedelta(0), present
     # numpy's linear quantile: virtual index (n - 1) q, interpolated between its two neighbours
-    virtual = (n - 1) * _QUANTILE
+    virtual = (n - 1) * OPEN_WINDOW_QUANTILE
     lo = int(np.floor(virtual))
     ranked = gaps.mutate(k=ibis.row_number().over(order_by=gaps.gap))
     near = ranked.filter(_.k.isin([lo, min(lo + 1, n - 1)])).order_by("k").to_pandas()

@@ -93,9 +93,13 @@ from journeymining.measure.marks import (case_bounds, case_table, categorical, e
 from journeymining.measure.settings import JourneySettings
 
 __all__ = ["Definition", "DEFINITIONS", "CaseMeasures", "case_measures", "combine_case_measures",
-           "definition_text", "definitions_reference"]
+           "definition_text", "definitions_reference", "OPEN_WINDOW_QUANTILE"]
 
 _HOUR_NS = 3_600_000_000_000
+
+#: the still-open window, when the settings give none: this quantile of the gaps between
+#: consecutive events of a case (waits before automatic steps left out)
+OPEN_WINDOW_QUANTILE = 0.95
 
 
 @dataclass(frozen=True)
@@ -415,7 +419,7 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     elif window is not None:
         window = pd.Timedelta(window)
     elif len(gaps):
-        window = pd.Timedelta(int(np.quantile(gaps, 0.95)), unit="ns")
+        window = pd.Timedelta(int(np.quantile(gaps, OPEN_WINDOW_QUANTILE)), unit="ns")
     else:
         window = pd.Timedelta(0)
     per_case = case_table(marks)

@@ -103,7 +103,6 @@ def write_generated_stream(n_tickets, out_dir, *, random_state=0, block=DEFAULT_
     out.mkdir(parents=True, exist_ok=True)
     build = tuple(dict.fromkeys(shapes + (("log",) if {"events", "updates"} & set(shapes) else ())))
     tmp = Path(tempfile.mkdtemp(prefix="jm-stream-", dir=out))
-    written = []
     try:
         first_ticket, first_customer = 1, 1
         parts = {name: [] for name in list(shapes) + ["truth", "deviations"]}
