@@ -25,7 +25,11 @@ it started, such as Spark's JVM) are those of the job alone:
 * ``journeymining engine (spark)`` with ``--spark``: the engine path on local Spark;
 * ``journey measures``: every journey measure per case (``case_measures`` with the generator's
   intended map) on the engine (``EngineLog.case_measures(events=False)``, one group of cases
-  at a time) and in pandas (``read_event_log`` + ``case_measures``); Spark with ``--spark``.
+  at a time) and in pandas (``read_event_log`` + ``case_measures``); Spark with ``--spark``;
+* ``journey KPIs``: the measures kept in the engine (``EngineLog.measures``: one group of
+  customers at a time, written to Parquet) and the KPI tables overall, by month and by channel
+  aggregated there (``EngineMeasures.kpis``), against pandas (``read_event_log`` +
+  ``case_measures`` + ``aggregate``); Spark with ``--spark``.
 
 The target of issue 10 is engine ≤ 2 × floor.
 """
@@ -114,6 +118,32 @@ def _engine_measures(path, name):
     return {"cases": len(m.cases), "goal_reached": float(m.cases["goal_reached"].mean())}
 
 
+def _engine_kpis(path, name):
+    """Measures kept in the engine (one group of customers at a time), KPIs aggregated there."""
+    from journeymining.engine import connect, scan
+
+    em = scan(path, connect(name, memory_limit=_memory_limit())).measures(_settings())
+    overall = em.kpis()
+    by_month, by_channel = em.kpis(by="M"), em.kpis(by="channel")
+    return {"cases": int(overall["cases"].iloc[0]), "goal_rate": round(float(overall["goal_rate"].iloc[0]), 6),
+            "fcr_rate": round(float(overall["fcr_rate"].iloc[0]), 6), "months": len(by_month),
+            "channels": len(by_channel)}
+
+
+def _pandas_kpis(path):
+    from journeymining import read_event_log
+    from journeymining.measure import case_measures
+    from journeymining.measure.kpis import aggregate
+
+    log = read_event_log(path)
+    m = case_measures(log, _settings())
+    overall = aggregate(m)
+    by_month, by_channel = aggregate(m, by="M"), aggregate(m, by="channel", log=log)
+    return {"cases": int(overall["cases"].iloc[0]), "goal_rate": round(float(overall["goal_rate"].iloc[0]), 6),
+            "fcr_rate": round(float(overall["fcr_rate"].iloc[0]), 6), "months": len(by_month),
+            "channels": len(by_channel)}
+
+
 def _pandas_measures(path):
     from journeymining import read_event_log
     from journeymining.measure import case_measures
@@ -164,6 +194,9 @@ KINDS = {
     "journey measures: engine (duckdb)": lambda p, o: _engine_measures(p, "duckdb"),
     "journey measures: pandas": lambda p, o: _pandas_measures(p),
     "journey measures: engine (spark)": lambda p, o: _engine_measures(p, "spark"),
+    "journey KPIs: engine (duckdb)": lambda p, o: _engine_kpis(p, "duckdb"),
+    "journey KPIs: pandas": lambda p, o: _pandas_kpis(p),
+    "journey KPIs: engine (spark)": lambda p, o: _engine_kpis(p, "spark"),
 }
 
 

@@ -18,6 +18,7 @@ from journeymining.engine import EngineError, connect, java_available, scan
 from journeymining.io import read_event_log
 from journeymining.io.writers import write_log
 from journeymining.measure import JourneySettings, case_measures
+from journeymining.measure.kpis import aggregate
 from journeymining.pipeline import load_journey_map, read_input
 
 CASE, ACT, TS = "case:concept:name", "concept:name", "time:timestamp"
@@ -295,6 +296,108 @@ def test_case_measures_part_size_is_checked(duck):
         scan(journeys(), duck).case_measures(part_events=0)
 
 
+# -- measures kept in the engine, KPIs aggregated there ------------------------------------------
+def test_engine_measures_and_kpis_by_hand(duck, tmp_path):
+    """The 4 tickets above, one group per customer: K (t1, t2: 5 events), M (t3), N (t4).
+
+    By hand: throughput 1, 50, 24, 0.5 h; median (1 + 24) / 2 = 12.5; 90th percentile (linear, as
+    pandas): sorted 0.5, 1, 24, 50, index 0.9 * 3 = 2.7, 24 + 0.7 * 26 = 42.2. Waits: t1 1 h; t3 1,
+    49 h; t2 3, 21 h; t4 0.5 h: median (1 + 3) / 2 = 2, mean 75.5 / 6. t1 -> t2 is K's recontact
+    (t2 opens 47 h after t1 ended), inside one group; t4 is the only first-contact resolution."""
+    s = JourneySettings.from_map(goal="Resolve", contacts="Open", open_window="1d", repeat_window="7d")
+    em = scan(journeys(), duck).measures(s, part_events=2, folder=tmp_path / "m")
+    assert len(list((tmp_path / "m" / "cases").glob("*.parquet"))) == 3   # a customer is never split
+    c = em.to_pandas().cases.set_index(CASE)
+    assert list(c.index) == ["t1", "t3", "t2", "t4"]
+    assert c["recontact"].tolist() == [1, 0, 0, 0] and c["fcr"].tolist() == [0, 0, 0, 1]
+    k = em.kpis().iloc[0]
+    assert k["cases"] == 4 and k["goal_rate"] == 0.75 and k["open_rate"] == 0.25
+    assert k["throughput_median_h"] == 12.5 and k["throughput_p90_h"] == pytest.approx(42.2)
+    assert k["throughput_mean_h"] == pytest.approx(75.5 / 4)
+    assert k["wait_median_h"] == 2 and k["wait_mean_h"] == pytest.approx(75.5 / 6)
+    assert k["recontact_rate"] == 0.25 and k["fcr_rate"] == 0.25 and k["reopen_rate"] == 0.25
+    assert k["handoffs_per_case"] == 0.25
+    by_team = em.kpis(by="org:group").set_index("org:group")      # the first team of each case
+    assert by_team["cases"].to_dict() == {"L1": 3, "L2": 1}
+    assert by_team.loc["L2", "goal_rate"] == 1 and by_team.loc["L1", "goal_rate"] == pytest.approx(2 / 3)
+    by_day = em.kpis(by="D").set_index("period")
+    assert by_day["cases"].to_dict() == {"2024-01-01": 1, "2024-01-02": 2, "2024-01-03": 1}
+    labels = pd.Series({"t1": "x", "t2": "x", "t3": "y"}, name="cluster")   # t4 has none: left out
+    assert em.kpis(by=labels).set_index("cluster")["cases"].to_dict() == {"x": 2, "y": 1}
+
+
+def test_engine_measures_merge_what_depends_on_a_group(duck):
+    """Customer A's cases have channels, B's have none and C has no customer: per group, channel
+    switches are n/a for B; in the whole log they are measured (B's cases switch 0 times). Two
+    cases lack a customer, in different groups: the n/a note counts both."""
+    rows = [("a1", "Call", "2024-03-01 09:00", "A", "phone"), ("a1", "Mail", "2024-03-01 10:00", "A", "email"),
+            ("a1", "Done", "2024-03-01 11:00", "A", None), ("b1", "Call", "2024-03-02 09:00", "B", None),
+            ("b1", "Done", "2024-03-02 10:00", "B", None), ("n1", "Call", "2024-03-03 09:00", None, None),
+            ("n1", "Done", "2024-03-03 09:30", None, None), ("n2", "Call", "2024-03-04 09:00", None, "chat"),
+            ("n2", "Done", "2024-03-04 12:00", None, None)]
+    frame = pd.DataFrame(rows, columns=[CASE, ACT, TS, "case:customer", "channel"])
+    frame[TS] = pd.to_datetime(frame[TS], utc=True)
+    s = JourneySettings.from_map(goal="Done", contacts=["Call", "Mail"], open_window="1d")
+    em = scan(frame, duck).measures(s, part_events=1)
+    m = em.to_pandas()
+    assert m.cases["channel_switches"].tolist() == [1, 0, 0, 0]
+    assert "channel_switches" not in em.na and em.na["recontact_partial"] == "2 cases have no customer"
+    want = case_measures(frame, s)
+    pd.testing.assert_frame_equal(m.cases, want.cases)
+    assert m.na == want.na
+    assert em.kpis().iloc[0]["channel_switches_per_case"] == 0.25
+    pd.testing.assert_frame_equal(em.kpis(by="channel"), aggregate(want, by="channel", log=frame))
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_engine_measures_and_kpis_equal_pandas_on_samples(duck, measured_samples, name):
+    log, s = measured_samples[name]
+    want = case_measures(log, s)
+    em = scan(log, duck).measures(s, part_events=len(log) // 5 + 1)
+    got = em.to_pandas()
+    pd.testing.assert_frame_equal(got.cases, want.cases)
+    pd.testing.assert_frame_equal(got.sla, want.sla)
+    pd.testing.assert_frame_equal(got.stage_times, want.stage_times)
+    assert got.na == want.na and em.n_cases == len(want.cases)
+    variants = case_variants(log).set_index(CASE)["variant_id"] % 3       # labels from a Series
+    for by in [None, "M", "W", "Q", variants.rename("cluster")] + [c for c in ("channel", "org:group") if c in log]:
+        k_want = aggregate(want, by=by, log=log)
+        k_got = em.kpis(by=by)
+        pd.testing.assert_frame_equal(k_got, k_want, check_exact=False, rtol=1e-9)
+        assert k_got.attrs == k_want.attrs
+
+
+def test_windows_in_groups_of_cases_give_the_same_results(duck, measured_samples):
+    """Windows over every event (positions, first values, gaps) computed in groups of whole cases,
+    as DuckDB does for logs too large for its memory limit, change no result."""
+    log, s = measured_samples["helpdesk"]
+    whole, cut = scan(log, duck), scan(log, duck)
+    cut.bucket_events = 3000
+    assert whole.buckets() == 1                             # under 1 GB, 2.8 M events fit one group
+    assert cut.buckets() == -(-len(log) // 3000) > 1        # ceil(events / 3000)
+    # (against the engine in one group: pandas sums nanosecond means in floating point, see the README)
+    pd.testing.assert_frame_equal(cut.variants(), whole.variants())
+    pd.testing.assert_frame_equal(cut.dfg(), whole.dfg())
+    pd.testing.assert_frame_equal(cut.case_variants(), case_variants(log))
+    assert cut.quality() == whole.quality()
+    assert_same_measures(cut.case_measures(s, part_events=6000), case_measures(log, s))
+    em, want = cut.measures(s), case_measures(log, s)
+    pd.testing.assert_frame_equal(em.to_pandas().cases, want.cases)
+    for by in (None, "M", "org:group"):
+        pd.testing.assert_frame_equal(em.kpis(by=by), aggregate(want, by=by, log=log), check_exact=False, rtol=1e-9)
+
+
+def test_engine_kpis_refuse_an_unknown_group_and_a_used_folder(duck, tmp_path):
+    em = scan(journeys(), duck).measures()
+    with pytest.raises(EngineError, match=r"by='priority' is neither a column the engine kept nor a period\. "
+                                          r"Columns kept: \['org:group', 'case:customer'\]"):
+        em.kpis(by="priority")
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "x.txt").write_text("x")
+    with pytest.raises(EngineError, match="folder=.*used' is not empty"):
+        scan(journeys(), duck).measures(folder=tmp_path / "used")
+
+
 # -- errors ------------------------------------------------------------------------------------
 def write(tmp_path, text, name="log.csv"):
     path = tmp_path / name
@@ -403,6 +506,12 @@ def test_spark_case_measures_equal_duckdb(spark_engine, duck, measured_samples, 
     log, s = measured_samples[name]
     want = scan(log, duck).case_measures(s, part_events=len(log) // 3 + 1)
     assert_same_measures(scan(log, spark_engine).case_measures(s, part_events=len(log) // 3 + 1), want)
+    # kept in the engine, KPIs aggregated there
+    on_spark = scan(log, spark_engine).measures(s, part_events=len(log) // 3 + 1)
+    on_duck = scan(log, duck).measures(s, part_events=len(log) // 3 + 1)
+    pd.testing.assert_frame_equal(on_spark.to_pandas().cases, want.cases)
+    for by in (None, "M"):
+        pd.testing.assert_frame_equal(on_spark.kpis(by=by), on_duck.kpis(by=by), check_exact=False, rtol=1e-9)
 
 
 def test_spark_dataframe_input_and_errors(spark_engine, duck):

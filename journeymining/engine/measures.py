@@ -12,9 +12,11 @@ module only lets the engine do the event-level work that does not fit in memory:
    ``numpy.quantile`` does.
 2. **Groups of whole cases, in the log's case order.** A case goes to group
    ``(events of the cases before it) // part_events``, so a group holds at most ``part_events``
-   events plus those of its last case. The engine sorts each group's events by time, then
-   input row. Only those events come into pandas, where the definitions measure them with the
-   whole-log values of step 1.
+   events plus those of its last case. (:meth:`EngineLog.measures` groups whole customers
+   instead, see :mod:`journeymining.engine.kpis`.) The engine sorts the events once by group,
+   case, time and input row, out of core, so reading a group touches only its stretch of that
+   table. Only one group's events come into pandas at a time, where the definitions measure them
+   with the whole-log values of step 1.
 3. :func:`journeymining.measure.definitions.combine_case_measures` joins the groups. It
    recomputes recontact and first-contact resolution, which link a customer's cases across
    groups.
@@ -37,10 +39,11 @@ from journeymining.measure.definitions import OPEN_WINDOW_QUANTILE, combine_case
 from journeymining.measure.definitions import case_measures as measure_cases
 from journeymining.measure.settings import JourneySettings
 
-__all__ = ["case_measures", "whole_log_values", "DEFAULT_PART_EVENTS"]
+__all__ = ["case_measures", "measured_groups", "first_values", "whole_log_values", "DEFAULT_PART_EVENTS"]
 
-#: events per group of cases measured in pandas at a time (about 1 GiB of working memory)
-DEFAULT_PART_EVENTS = 2_000_000
+#: events per group of cases measured in pandas at a time: about 0.5 GiB of working memory (on 1 M
+#: generated tickets, 2,000,000 events per group peaked at 5.1 GiB, 500,000 at 2.7 GiB, and ran faster)
+DEFAULT_PART_EVENTS = 500_000
 
 def whole_log_values(elog, settings):
     """``(log_end, window, present)``: the values that span the whole log (see the module docstring).
@@ -56,12 +59,16 @@ def whole_log_values(elog, settings):
     log_end = pd.Timestamp(int(totals["end"]), unit="ns", tz="UTC")
     if settings.open_window is not None:
         return log_end, None, present
-    w = ibis.window(group_by=ev.case, order_by=[ev.t, ev.row])
-    gaps = ev.mutate(gap=ev.t - ev.t.lag().over(w)).filter(_.gap.notnull())
     automatic = list(settings.automatic)
-    if automatic:
-        gaps = gaps.filter(~_.activity.isin(automatic))
-    gaps = elog.materialize(gaps.select("gap"), "jm_gaps")
+
+    def case_gaps(events):
+        w = ibis.window(group_by=events.case, order_by=[events.t, events.row])
+        gaps = events.mutate(gap=events.t - events.t.lag().over(w)).filter(_.gap.notnull())
+        if automatic:
+            gaps = gaps.filter(~_.activity.isin(automatic))
+        return gaps.select("gap")
+
+    gaps = elog.in_buckets(case_gaps, "jm_gaps")
     n = int(gaps.count().to_pandas())
     if n == 0:
         return log_end, pd.Timedelta(0), present
@@ -102,6 +109,38 @@ def case_measures(elog, settings=None, *, events=True, part_events=None, journey
         for a pandas DataFrame its positions, as in the pandas verb. For a file they are rows of
         the file, not positions in the sorted log ``read_event_log`` returns.
     """
+    parts = []
+    for m, _ranks in measured_groups(elog, settings, part_events=part_events, journey_map=journey_map):
+        if not events:
+            m.events = pd.DataFrame(columns=m.events.columns)  # a slice would keep the events alive
+        parts.append(m)
+    return combine_case_measures(parts)
+
+
+def first_values(elog, column):
+    """Each case's first non-missing value of ``column`` (by time, then input row): a table of
+    ``case_of``, ``value``, one row per case that has one."""
+    import ibis
+
+    def first(ev):
+        known = ev.filter(ev[column].notnull()).select("case", "t", "row", value=ev[column])
+        ranked = known.mutate(k=ibis.row_number().over(group_by=known.case, order_by=[known.t, known.row]))
+        return ranked.filter(ranked.k == 0).select(case_of="case", value="value")
+
+    return elog.in_buckets(first, "jm_first_values")
+
+
+def measured_groups(elog, settings=None, *, part_events=None, journey_map=None, by_customer=False):
+    """``(CaseMeasures, ranks)`` of each group of whole cases, measured with the whole-log values.
+
+    ``ranks`` are the positions of the group's cases in the log's case order (ascending, the order
+    of the group's ``cases``). The ``row`` columns of the marks and SLA rows are input rows.
+
+    With ``by_customer``, a group holds every case of each of its customers (a customer's cases
+    follow the first of them, in case order), so recontact and first-contact resolution, which
+    link a customer's cases, are final in each group. Otherwise groups are runs of the case order,
+    for :func:`~journeymining.measure.definitions.combine_case_measures`.
+    """
     import ibis
     from ibis import _
 
@@ -126,18 +165,30 @@ def case_measures(elog, settings=None, *, events=True, part_events=None, journey
     cases = elog.case_rows()
     key = cases.case if elog.case_order == "case" else cases.first_row
     ranked = cases.select("case", "n", key=key).mutate(rank=ibis.row_number().over(order_by=_.key))
-    ranked = ranked.mutate(part=(_.n.cumsum().over(order_by=_.rank) - _.n) // limit)
-    parts_of = elog.materialize(ranked.select("case", "rank", "part"), "jm_case_parts")
+    if by_customer and C.CUSTOMER in present:
+        # the customer the definitions give a case: its first known one (time, then input row)
+        first = first_values(elog, C.CUSTOMER).rename(who="value")
+        keyed = ranked.left_join(first, ranked.case == first.case_of)
+        keyed = elog.materialize(keyed.select("case", "n", "rank", g=ibis.ifelse(keyed.who.notnull(), "c" + keyed.who,
+                                                                                "k" + keyed.case)), "jm_case_owners")
+        owners = keyed.group_by("g").aggregate(first_rank=_["rank"].min(), events=_.n.sum())
+        owners = owners.mutate(part=(_.events.cumsum().over(order_by=_.first_rank) - _.events) // limit)
+        ranked = keyed.join(owners.select("g", "part"), "g").select("case", "rank", "part")
+    else:
+        ranked = ranked.mutate(part=(_.n.cumsum().over(order_by=_["rank"]) - _.n) // limit)
+    parts_of = ranked.select("case", "rank", "part")
     extras = [c for c in MEASURE_COLUMNS if c in elog.events.columns]
-    events_of = elog.events.select("case", "activity", "t", "row", *extras)
+    # the events with their group, sorted by group once (out of core): reading a group then
+    # touches only its own stretch of the table, not every event again
+    keyed = elog.materialize(elog.events.select("case", "activity", "t", "row", *extras).join(parts_of, "case")
+                             .order_by(["part", "rank", "t", "row"]), "jm_measure_events")
     # a case larger than part_events skips group numbers: the groups that hold cases
-    groups = parts_of.select("part").distinct().order_by("part").to_pandas()["part"].astype("int64").tolist()
-    parts = []
+    groups = keyed.select("part").distinct().order_by("part").to_pandas()["part"].astype("int64").tolist()
     case_key, activity_key, timestamp_key = elog.keys
     for i, p in enumerate(groups):
         step(f"engine ({elog.engine.name}): journey measures, part {i + 1}/{len(groups)}")
-        chunk = _fetch(events_of.join(parts_of.filter(parts_of.part == p), "case")
-                       .order_by(["rank", "t", "row"]).select("case", "activity", "t", "row", *extras),
+        chunk = _fetch(keyed.filter(keyed.part == p).order_by(["rank", "t", "row"])
+                       .select("case", "activity", "t", "row", "rank", *extras),
                        text=(C.CSAT, C.STAGE) if journey_map is not None else (C.CSAT,))
         frame = pd.DataFrame({
             case_key: chunk["case"], activity_key: chunk["activity"],
@@ -146,6 +197,7 @@ def case_measures(elog, settings=None, *, events=True, part_events=None, journey
         if journey_map is not None:
             frame = journey_map.annotate(frame, activity_key=activity_key)
         rows = chunk["row"].to_numpy(dtype=np.int64)
+        ranks = np.unique(chunk["rank"].to_numpy(dtype=np.int64))
         del chunk
         m = measure_cases(frame, s, case_id_key=case_key, activity_key=activity_key, timestamp_key=timestamp_key,
                           log_end=log_end, window=window, present=present)
@@ -153,10 +205,8 @@ def case_measures(elog, settings=None, *, events=True, part_events=None, journey
         for table in (m.events, m.sla):
             if len(table):
                 table["row"] = rows[table["row"].to_numpy(dtype=np.int64)]
-        if not events:
-            m.events = pd.DataFrame(columns=m.events.columns)  # a slice would keep the events alive
-        parts.append(m)
-    return combine_case_measures(parts)
+        yield m, ranks
+        del m, rows, ranks  # before the next group is read: one group in memory at a time
 
 
 def _fetch(expr, text=(C.CSAT,)):

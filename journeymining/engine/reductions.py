@@ -37,10 +37,14 @@ from journeymining.discover.dfg import shape_dfg
 from journeymining.discover.variants import shape_variant_table
 from journeymining.engine.sources import SEPARATOR
 
-__all__ = ["EngineLog"]
+__all__ = ["EngineLog", "BUCKET_EVENTS_PER_GIB"]
 
 #: each of the two path hashes is kept to 40 bits, so that a case of a million events sums in int64
 _HASH_MOD = 2**40
+
+#: events per GiB of DuckDB's memory limit in one group of a window over every event (see
+#: :meth:`EngineLog.buckets`): 1 M generated tickets (6.9 M events) rank in one group under 2 GB
+BUCKET_EVENTS_PER_GIB = 3_000_000
 
 
 class EngineLog:
@@ -83,6 +87,8 @@ class EngineLog:
         self.keys = keys
         self.case_order = case_order
         self._rows = None  # rows read, counted by check()
+        #: events per group of cases in windows over every event (None: from DuckDB's memory limit)
+        self.bucket_events = None
         self._results = {}
 
     def __repr__(self):
@@ -129,12 +135,57 @@ class EngineLog:
             from ibis import _
 
             step(f"engine ({self.engine.name}): one row per case")
-            per_case = self._positions().group_by("case").aggregate(
-                start=_.t.min(), end=_.t.max(), first_row=_.row.min(), n=_.count(), h1=_.h1.sum(), h2=_.h2.sum())
-            self._results["cases"] = self.materialize(per_case.mutate(through=_.end - _.start), "jm_cases")
+
+            def per_case(events):
+                return self._positions(events).group_by("case").aggregate(
+                    start=_.t.min(), end=_.t.max(), first_row=_.row.min(), n=_.count(), h1=_.h1.sum(),
+                    h2=_.h2.sum()).mutate(through=_.end - _.start)
+
+            self._results["cases"] = self.in_buckets(per_case, "jm_cases")
         return self._results["cases"]
 
-    def _positions(self):
+    def buckets(self):
+        """How many groups of whole cases a window over every event is computed in (DuckDB).
+
+        DuckDB's window operator holds much of its input in memory: at 10 M tickets (69 M events)
+        the ranking window of :meth:`_positions` ran out of memory under a 6 GB limit. Cut by a
+        hash of the case id into groups of about :data:`BUCKET_EVENTS_PER_GIB` events per GiB
+        of DuckDB's memory limit, each group fits. Spark partitions and spills by itself: 1."""
+        if self.engine.name != "duckdb" or not self._rows:
+            return 1
+        per_bucket = self.bucket_events
+        if per_bucket is None:
+            limit = self.engine.memory_limit_bytes()
+            if not limit:
+                return 1
+            per_bucket = max(int(limit / 2**30 * BUCKET_EVENTS_PER_GIB), 100_000)
+        return max(1, -(-int(self._rows) // per_bucket))
+
+    def in_buckets(self, build, stem):
+        """``build(events)`` for each group of whole cases (see :meth:`buckets`), kept in the
+        engine as one table; ``build`` must only combine events of the same case."""
+        k = self.buckets()
+        if k == 1:
+            return self.materialize(build(self.events), stem)
+        ev = self.events
+        table = None
+        for b in range(k):
+            step(f"engine ({self.engine.name}): {stem.removeprefix('jm_')}, group {b + 1}/{k} of the cases")
+            expr = build(ev.filter(self._bucket_of(ev, k) == b))
+            if table is None:
+                table = self.materialize(expr, stem)
+            else:
+                # Ibis's insert looks for the table in the main catalog, not among temporary tables
+                self.engine.duckdb.execute(f'INSERT INTO "{table.get_name().split(".")[-1]}" '
+                                           f'{self.engine.backend.compile(expr)}')
+        return table
+
+    @staticmethod
+    def _bucket_of(events, k):
+        """The group (0 .. k - 1) of each event's case: a hash of the case id (never negative)."""
+        return ((events.case.hash() % k) + k) % k
+
+    def _positions(self, events=None):
         """The events with their position in the case (``pos``: a ranking window ordered by time,
         then input row) and two hashes of (position, activity), ``h1`` and ``h2``.
 
@@ -145,7 +196,7 @@ class EngineLog:
         example case, event by event, so a hash collision is found, not trusted away."""
         import ibis
 
-        ev = self.events.select("case", "activity", "t", "row")
+        ev = (self.events if events is None else events).select("case", "activity", "t", "row")
         w = ibis.window(group_by=ev.case, order_by=[ev.t, ev.row])
         k = ev.mutate(pos=ibis.row_number().over(w))
         text = k.pos.cast("string")
@@ -179,10 +230,14 @@ class EngineLog:
         few = self.events.select("case", "activity", "t", "row").join(ex, "case")
         w = ibis.window(group_by=few.case, order_by=[few.t, few.row])
         ex_events = few.mutate(pos=ibis.row_number().over(w)).select("n", "h1", "h2", "pos", ex_activity=few.activity)
-        pos = self._positions()
-        keyed = pos.select("case", "pos", "activity").join(self.case_rows().select("case", "n", "h1", "h2"), "case")
-        both = keyed.join(ex_events, ["n", "h1", "h2", "pos"])
-        bad = int(both.filter(both.activity != both.ex_activity).count().to_pandas())
+        k = self.buckets()
+        bad = 0
+        for b in range(k):  # the ranking window in groups of whole cases, as case_rows computes it
+            ev = self.events if k == 1 else self.events.filter(self._bucket_of(self.events, k) == b)
+            pos = self._positions(ev)
+            keyed = pos.select("case", "pos", "activity").join(self.case_rows().select("case", "n", "h1", "h2"), "case")
+            both = keyed.join(ex_events, ["n", "h1", "h2", "pos"])
+            bad += int(both.filter(both.activity != both.ex_activity).count().to_pandas())
         if bad:
             raise EventLogError(f"{self.name}: {bad:,} events differ from their variant's example case: two paths "
                                 "share a hash (probability below 1e-12). Please report this with the log's size.")
@@ -268,6 +323,15 @@ class EngineLog:
         from journeymining.engine.measures import case_measures
 
         return case_measures(self, settings, events=events, part_events=part_events, journey_map=journey_map)
+
+    def measures(self, settings=None, *, part_events=None, journey_map=None, folder=None):
+        """Every journey measure per case, kept in the engine (an :class:`EngineMeasures`:
+        ``.kpis(by=...)`` aggregates them there, ``.to_pandas()`` gives the
+        :class:`~journeymining.measure.CaseMeasures`); memory holds one group of customers at a
+        time. See :func:`journeymining.engine.kpis.measure_in_engine`."""
+        from journeymining.engine.kpis import measure_in_engine
+
+        return measure_in_engine(self, settings, part_events=part_events, journey_map=journey_map, folder=folder)
 
     def to_pandas(self):
         """The events as a pandas event log in pm4py columns (case, activity, UTC time), sorted by case

@@ -97,6 +97,13 @@ class Engine:
         self._tables += 1
         return f"{stem}_{os.getpid()}_{self._tables}"
 
+    def memory_limit_bytes(self):
+        """DuckDB's memory limit in bytes (None for Spark, or when DuckDB chose its own)."""
+        if self.name != "duckdb":
+            return None
+        limit = self.settings.get("memory_limit")
+        return _bytes(limit, "memory_limit") if limit else None
+
     @property
     def duckdb(self):
         """The raw DuckDB connection (DuckDB engine only)."""

@@ -93,7 +93,7 @@ from journeymining.measure.marks import (case_bounds, case_table, categorical, e
 from journeymining.measure.settings import JourneySettings
 
 __all__ = ["Definition", "DEFINITIONS", "CaseMeasures", "case_measures", "combine_case_measures",
-           "definition_text", "definitions_reference", "OPEN_WINDOW_QUANTILE"]
+           "definition_text", "definitions_reference", "OPEN_WINDOW_QUANTILE", "missing_customers_note"]
 
 _HOUR_NS = 3_600_000_000_000
 
@@ -579,6 +579,11 @@ _NO_CONTACTS = ("the log does not say which events are customer contacts: mark c
                 "touchpoints in the journey map (contact: true) or pass contacts=")
 
 
+def missing_customers_note(n):
+    """The n/a note of recontact when ``n`` cases have no customer (their recontact is NaN)."""
+    return f"{n} cases have no customer"
+
+
 def _link(out, pc, s, na, *, contacts_known, has_team, has_customer):
     """The measures that link a case to the customer's other cases (recontact, and first-contact
     resolution, which needs it), set in ``out`` from the per-case counts ``pc`` (same rows)."""
@@ -603,7 +608,7 @@ def _link(out, pc, s, na, *, contacts_known, has_team, has_customer):
             nxt[:-1] = st[1:]
             recontact[ii] = (same & ((nxt - en) <= s.repeat_window.value)).astype("float64")
         if not known.all():
-            na["recontact_partial"] = f"{int((~known).sum())} cases have no customer"
+            na["recontact_partial"] = missing_customers_note(int((~known).sum()))
     else:
         na["recontact"] = f"the log has no {C.CUSTOMER!r} column: a repeat contact in a new case cannot be seen"
     out["recontact"] = recontact

@@ -20,9 +20,10 @@ from journeymining.measure.definitions import DEFINITIONS, CaseMeasures, case_me
 from journeymining.measure.settings import JourneySettings
 
 __all__ = ["KPIS", "case_kpis", "journey_kpis", "stage_times", "kpi_definitions", "parse_duration_hours",
-           "measures_for"]
+           "measures_for", "aggregate", "shape_kpi_table", "PERIODS"]
 
-_PERIODS = ("D", "W", "M", "Q", "Y")
+#: periods of the case start a KPI table can be grouped by (pandas period aliases)
+PERIODS = ("D", "W", "M", "Q", "Y")
 
 #: KPI column -> (measure column, aggregate, label). Aggregates: share (of cases where True),
 #: mean, median, p90, share_gt0 (share of cases with a count above 0).
@@ -202,13 +203,13 @@ def _case_groups(m, by, log, case_id_key):
                  .set_index(case_id_key)[by])
         first.index = first.index.astype(str)
         return pd.Series(first.reindex(cases.to_numpy()).to_numpy(dtype=object), index=cases.index), by
-    if isinstance(by, str) and by in _PERIODS:
+    if isinstance(by, str) and by in PERIODS:
         start = m.cases["start"].dt.tz_convert("UTC").dt.tz_localize(None)
         return pd.Series(start.dt.to_period(by).astype(str).to_numpy(dtype=object), index=cases.index), "period"
     raise EventLogError(
         f"journey_kpis: by={by!r} is neither a column of the log nor a period. Columns present: "
         f"{list(log.columns)}. Pass a column (e.g. by='channel'), a period of the case start "
-        f"({', '.join(repr(k) for k in _PERIODS)}), or a Series mapping case ids to labels."
+        f"({', '.join(repr(k) for k in PERIODS)}), or a Series mapping case ids to labels."
     )
 
 
@@ -257,6 +258,7 @@ def aggregate(m, *, by=None, log=None, case_id_key=C.CASE):
     waits = pd.Series(ev["wait_h"].to_numpy()[wait_ok]).groupby(wg)
     out["wait_median_h"] = waits.median().reindex(keys).to_numpy()
     out["wait_mean_h"] = waits.mean().reindex(keys).to_numpy()
+    stages = {}
     stage = m.stage_times
     if len(stage):
         sg = code.to_numpy()[m.stage_case]
@@ -266,8 +268,20 @@ def aggregate(m, *, by=None, log=None, case_id_key=C.CASE):
             [sg[keep], st.codes[keep]], sort=False).median().unstack()
         seen = np.unique(st.codes[st.codes >= 0], return_index=True)
         for k in seen[0][np.argsort(seen[1])]:       # stages in order of first visit
-            name_k = st.categories[k]
-            out[f"stage_median_h[{name_k}]"] = med[k].reindex(keys).to_numpy() if k in med else np.nan
+            stages[st.categories[k]] = med[k].reindex(keys).to_numpy() if k in med else np.nan
+    return shape_kpi_table(out, name, stages, by=by, na=m.na)
+
+
+def shape_kpi_table(out, name, stages, *, by, na):
+    """The KPI table as :func:`journey_kpis` returns it, from one row per group.
+
+    ``out`` holds the group column ``name``, ``cases``, the KPIs of :data:`KPIS`, ``wait_median_h``
+    and ``wait_mean_h``; ``stages`` maps each stage, in order of first visit, to its median hours
+    per group. Both pandas (:func:`aggregate`) and the engines
+    (:class:`journeymining.engine.EngineMeasures`) shape their KPIs here.
+    """
+    for stage_name, values in stages.items():
+        out[f"stage_median_h[{stage_name}]"] = values
     first = [name, "cases", "throughput_median_h", "throughput_mean_h", "throughput_p90_h",
              "time_to_resolution_median_h", "wait_median_h", "wait_mean_h"]
     stage_cols = [c for c in out.columns if c.startswith("stage_median_h[")]
@@ -277,7 +291,7 @@ def aggregate(m, *, by=None, log=None, case_id_key=C.CASE):
             out = out.sort_values(name, kind="stable").reset_index(drop=True)
         except TypeError:
             out = out.iloc[np.argsort(out[name].astype(str).to_numpy(), kind="stable")].reset_index(drop=True)
-    out.attrs["na"] = {k: m.na[KPIS[k][0]] for k in KPIS if KPIS[k][0] in m.na}
+    out.attrs["na"] = {k: na[KPIS[k][0]] for k in KPIS if KPIS[k][0] in na}
     return out
 
 
