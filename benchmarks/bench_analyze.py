@@ -6,6 +6,10 @@ Usage::
     .venv/bin/python benchmarks/bench_analyze.py --tickets 100000 --pm4py-tickets 20000
     .venv/bin/python benchmarks/bench_analyze.py --skip-pm4py
 
+    # against an earlier commit, on the same file, alternating (old, new) for 2 rounds:
+    git worktree add /tmp/baseline b6e13c1
+    .venv/bin/python benchmarks/bench_analyze.py --skip-pm4py --baseline /tmp/baseline --rounds 2
+
 The tickets are generated first (not timed) and written as a Parquet event export with its
 mapping. Each measured run is a fresh Python process that reads that file, so its wall time and
 peak resident memory (``ru_maxrss`` of the child) are those of the job alone:
@@ -13,6 +17,11 @@ peak resident memory (``ru_maxrss`` of the child) are those of the job alone:
 * ``analyze``: :func:`journeymining.pipeline.analyze` with the intended journey map (conversion,
   variants, discovery, conformance, clusters, KPIs, CX map, pain points, HTML report). Target:
   1,000,000 tickets in under 60 s and under 6 GB.
+* ``--baseline DIR``: the same ``analyze`` run from another checkout of journeymining (an
+  earlier commit) on the same file, alternating with the current one for ``--rounds`` rounds,
+  since figures from different sittings on this machine differ by up to a third. The
+  baseline gets the intended map without the keys it may not know (``resolution``, and the
+  touchpoints' ``contact`` and ``automatic``).
 * ``pm4py``: what one writes by hand with pm4py's simplified interface (no alignments): format
   the dataframe, variants, DFG with performance, inductive miner, token-based replay fitness
   and precision against the discovered net, case durations, and a DFG and BPMN drawing.
@@ -124,10 +133,29 @@ def child(kind, folder, out):
     print("RESULT " + json.dumps(res))
 
 
-def run(kind, folder, out):
-    env = dict(os.environ, JOURNEYMINING_PROGRESS=os.environ.get("JOURNEYMINING_PROGRESS", "1"))
-    proc = subprocess.run([sys.executable, __file__, "--child", kind, str(folder), str(out)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+def baseline_input(folder, base):
+    """A folder for the baseline run: the same events and mapping, the map without newer keys."""
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k not in ("resolution", "contact", "automatic")}
+        return [strip(v) for v in x] if isinstance(x, list) else x
+
+    base.mkdir(parents=True, exist_ok=True)
+    for name in ("events.parquet", "mapping.json"):
+        target = base / name
+        if not target.exists():
+            target.symlink_to((folder / name).resolve())
+    (base / "map.json").write_text(json.dumps(strip(json.loads((folder / "map.json").read_text()))))
+    return base
+
+
+def run(kind, folder, out, tree=ROOT):
+    """One measured child process; ``tree`` is the journeymining checkout it imports."""
+    env = dict(os.environ, JOURNEYMINING_PROGRESS=os.environ.get("JOURNEYMINING_PROGRESS", "1"),
+               PYTHONPATH=str(tree))
+    script = Path(tree) / "benchmarks" / "bench_analyze.py"
+    proc = subprocess.run([sys.executable, str(script), "--child", kind, str(folder), str(out)],
+                          capture_output=True, text=True, env=env, cwd=tree)
     sys.stderr.write(proc.stderr[-4000:] if proc.returncode else "")
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -143,6 +171,9 @@ def main(argv=None):
     ap.add_argument("--no-alignments", action="store_true",
                     help="run analyze(..., alignments=False) (conformance without alignment fitness)")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="a checkout of an earlier commit to run analyze from too, on the same file")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of (baseline, current) runs")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -155,14 +186,17 @@ def main(argv=None):
         print(f"generated {args.tickets:,} tickets ({events:,} events) in "
               f"{time.perf_counter() - t:.1f} s (not timed)", flush=True)
         kind = "analyze-no-alignments" if args.no_alignments else "analyze"
-        res = run(kind, work / "analyze", work / "analyze-report")
-        print(f"{kind}: {res['cases']:,} tickets, {res['events']:,} events: "
-              f"{res['seconds']:.1f} s, peak RSS {res['peak_rss_gb']:.2f} GB "
-              f"(target < 60 s, < 6 GB)")
-        for name, sec in res["timings"].items():
-            print(f"    {name:<12} {sec:6.1f} s")
-        if res["notes"]:
-            print("    notes:", "; ".join(res["notes"]))
+        runs = [("current", ROOT, work / "analyze")]
+        if args.baseline is not None:
+            runs.insert(0, ("baseline", args.baseline.resolve(), baseline_input(work / "analyze", work / "baseline")))
+        for round_ in range(1, args.rounds + 1):
+            for label, tree, folder in runs:
+                res = run(kind, folder, work / f"{label}-report-{round_}", tree=tree)
+                print(f"{kind} ({label}, round {round_}): {res['cases']:,} tickets, {res['events']:,} events: "
+                      f"{res['seconds']:.1f} s, peak RSS {res['peak_rss_gb']:.2f} GB", flush=True)
+                print("    " + ", ".join(f"{name} {sec:.1f}" for name, sec in res["timings"].items()))
+                if res["notes"]:
+                    print("    notes:", "; ".join(res["notes"]))
         if not args.skip_pm4py:
             prepare(args.pm4py_tickets, work / "pm4py")
             ref = run("pm4py", work / "pm4py", work / "pm4py-out")

@@ -119,12 +119,9 @@ def _filtered(log, args):
 def _settings(args, jm):
     from journeymining.measure import JourneySettings
 
-    def names(text):
-        return [g.strip() for g in text.split(",") if g.strip()] if text else None
-
-    return JourneySettings.from_map(jm, goal=names(getattr(args, "goal", None)),
-                                    resolution=names(getattr(args, "resolution", None)),
-                                    contacts=names(getattr(args, "contacts", None)),
+    return JourneySettings.from_map(jm, goal=_names(getattr(args, "goal", None)),
+                                    resolution=_names(getattr(args, "resolution", None)),
+                                    contacts=_names(getattr(args, "contacts", None)),
                                     repeat_window=getattr(args, "repeat_window", "7d"),
                                     open_window=getattr(args, "open_window", None))
 
@@ -242,11 +239,8 @@ def cmd_cluster(args):
 def cmd_analyze(args):
     from journeymining.pipeline import analyze
 
-    def names(text):
-        return [g.strip() for g in text.split(",") if g.strip()] if text else None
-
-    result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out, goal=names(args.goal),
-                     resolution=names(args.resolution), contacts=names(args.contacts),
+    result = analyze(args.tickets, args.mapping, journey_map=args.map, out_dir=args.out, goal=_names(args.goal),
+                     resolution=_names(args.resolution), contacts=_names(args.contacts),
                      repeat_window=args.repeat_window, open_window=args.open_window,
                      alignments=not args.no_alignments, time_budget=args.time_budget, filters=args.filter,
                      overwrite=args.overwrite)
@@ -254,6 +248,89 @@ def cmd_analyze(args):
         print(f"  {c['label']:<32} {c['text']:>10}" + (f"   (n/a: {c['n/a because']})" if c["value"] is None else ""))
     print(f"wrote {result.index}")
     return 0
+
+
+def cmd_kpis(args):
+    """Journey KPIs (overall, by month, by channel) with their definitions, in pandas or an engine.
+
+    A view of the definitions (journeymining.measure.definitions): the same tables as the
+    report's KPI section. With ``--engine`` the measures stay in DuckDB (or Spark), one group of
+    customers at a time, so the log need not fit in memory.
+    """
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from journeymining.core import columns as C
+    from journeymining.core.progress import step
+    from journeymining.pipeline import load_journey_map, read_input
+    from journeymining.viz import plot_kpi_trend
+
+    jm = load_journey_map(args.map)
+    settings = _settings(args, jm)
+    if args.engine:
+        if args.mapping:
+            raise JourneyMiningError(
+                f"kpis: --mapping is not available with --engine {args.engine} yet (the ticket conversion runs in "
+                f"pandas). Convert first: journeymining convert {args.events} --mapping {args.mapping} --out "
+                "log.parquet, then: journeymining kpis log.parquet --engine ...")
+        from journeymining.engine import connect, scan
+
+        step(f"reading {args.events} into {args.engine}")
+        elog = scan(args.events, connect(args.engine))
+        measures = elog.measures(settings, journey_map=jm)
+        table, columns = measures.kpis, set(elog.events.columns)
+    else:
+        from journeymining.measure import case_measures
+        from journeymining.measure.kpis import aggregate
+
+        log, quality, _ = read_input(args.events, args.mapping)
+        if quality is not None:
+            print(quality, file=sys.stderr)
+        if jm is not None:
+            log = jm.annotate(log)
+        step(f"journey measures of {log[C.CASE].nunique():,} cases")
+        measures = case_measures(log, settings)
+
+        def table(by=None):
+            return aggregate(measures, by=by, log=log)
+        columns = set(log.columns)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from journeymining.io.outputs import safe_csv
+
+    written = []
+    overall = table(None)
+    tables = {"kpis": overall, "kpis-by-month": table("M")}
+    if C.CHANNEL in columns:
+        tables["kpis-by-channel"] = table(C.CHANNEL)
+    tables["definitions"] = measures.definitions()
+    for name, frame in tables.items():
+        written.append(safe_csv(frame, out / f"{name}.csv"))
+    trend = plot_kpi_trend(tables["kpis-by-month"])
+    trend.savefig(out / "kpi-trend.svg", bbox_inches="tight")
+    plt.close(trend)
+    written.append(out / "kpi-trend.svg")
+    na = overall.attrs.get("na", {})
+    from journeymining.measure.kpis import KPIS
+
+    print(f"{int(overall['cases'].iloc[0]):,} cases" + (f" (engine: {args.engine})" if args.engine else ""))
+    for kpi, (_, how, label) in KPIS.items():
+        value = overall[kpi].iloc[0]
+        if pd.isna(value):
+            text = "n/a" + (f": {na[kpi]}" if kpi in na else " (no case to measure)")
+        elif how in ("share", "share_gt0", "open", "dropped"):
+            text = f"{value:.1%}"
+        else:
+            text = f"{value:,.2f}"
+        print(f"  {label:<48} {text}")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _names(text):
+    """A comma-separated option as a list (None when not given)."""
+    return [g.strip() for g in text.split(",") if g.strip()] if text else None
 
 
 def cmd_generate(args):
@@ -372,6 +449,17 @@ def build_parser():
     p.add_argument("--no-figures", action="store_true")
     _filter_option(p)
     p.set_defaults(func=cmd_cluster)
+
+    p = sub.add_parser("kpis", help="journey KPIs overall, by month and by channel, with their definitions")
+    p.add_argument("events", help="event log (CSV/Parquet/JSON lines/XES), or a ticket export with --mapping")
+    p.add_argument("--mapping", help="treat EVENTS as a ticket export converted with this mapping")
+    p.add_argument("--map", help="intended journey map (YAML or BPMN): goal, resolution, contacts, team plan, SLAs")
+    p.add_argument("--out", required=True, help="output folder: kpis*.csv, definitions.csv, kpi-trend.svg")
+    _setting_options(p)
+    p.add_argument("--engine", choices=["duckdb", "spark"], default=None,
+                   help="keep the journey measures in DuckDB (out of core, any size of log) or Spark; the "
+                        "figures are the same")
+    p.set_defaults(func=cmd_kpis)
 
     p = sub.add_parser("generate", help="seeded synthetic support tickets with ground truth")
     p.add_argument("--tickets", type=int, default=2000, help="number of tickets (default 2000)")

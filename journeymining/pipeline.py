@@ -137,8 +137,10 @@ def read_input(source, mapping=None):
 
 def end_activities(log, *, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key=C.TIMESTAMP, top=8):
     """The most common last activities of the cases with their shares (goal candidates)."""
-    last = (log.sort_values([case_id_key, timestamp_key], kind="stable")
-            .groupby(case_id_key, sort=False)[activity_key].last())
+    from journeymining.core.eventlog import code_log
+
+    s = code_log(log, case_id_key, activity_key, timestamp_key, "end_activities")
+    last = pd.Series(s.activity_labels[s.acodes[s.starts + s.lengths - 1]], dtype=object)
     counts = last.value_counts()
     return pd.DataFrame({"last activity": counts.index.astype(str), "cases": counts.to_numpy(),
                          "share": counts.to_numpy() / max(len(last), 1)}).head(top)
@@ -215,12 +217,15 @@ def analyze(source, mapping=None, *, journey_map=None, out_dir=None, goal=None, 
         from journeymining.io.outputs import prepare_report_dir
 
         report_dir = prepare_report_dir(out_dir, overwrite=overwrite)
+    from journeymining.core.eventlog import coded_once
+
     try:
-        return _analyze(source, mapping, jm=jm, out_dir=out_dir, goal=goal, resolution=resolution,
-                        contacts=contacts, sla=sla, repeat_window=repeat_window, open_window=open_window,
-                        n_clusters=n_clusters, random_state=random_state, alignments=alignments,
-                        time_budget=time_budget, max_edges=max_edges, title=title, cluster=cluster,
-                        filters=filters, steps=steps, timings=timings, notes=notes, begin=begin, done=done)
+        with coded_once():      # the log is sorted and coded once for all the steps below
+            return _analyze(source, mapping, jm=jm, out_dir=out_dir, goal=goal, resolution=resolution,
+                            contacts=contacts, sla=sla, repeat_window=repeat_window, open_window=open_window,
+                            n_clusters=n_clusters, random_state=random_state, alignments=alignments,
+                            time_budget=time_budget, max_edges=max_edges, title=title, cluster=cluster,
+                            filters=filters, steps=steps, timings=timings, notes=notes, begin=begin, done=done)
     finally:
         if report_dir is not None:
             report_dir.release()

@@ -112,3 +112,55 @@ def test_cluster_with_map_and_scores(tmp_path):
     # the map's goal c: t1, t2 reach it; t3 (ab) and t4, t5 do not
     assert by_size["goal_reached"].tolist() == pytest.approx([0.0, 2 / 3])
     assert "no clustering" in pd.read_csv(tmp_path / "out" / "scores.csv")["scope"].tolist()
+
+
+def _tiny_kpi_log(path):
+    """Three journeys written out by hand (goal Close, resolution Resolve):
+    c1 phone: Open 09:00, Resolve 10:00, Close 11:00 on 1 Jan            -> goal, 2 h
+    c2 e-mail: Open 09:00, Work 10:00, Resolve 13:00, Close 13:30 on 2 Jan -> goal, 4.5 h
+    c3 phone: Open 10:00, Work 11:00 on 1 Jan, silent until the log's end (2 Jan 13:30) -> dropped, 1 h
+    """
+    rows = [("c1", "Open", "2024-01-01 09:00", "phone"), ("c1", "Resolve", "2024-01-01 10:00", "phone"),
+            ("c1", "Close", "2024-01-01 11:00", "phone"),
+            ("c2", "Open", "2024-01-02 09:00", "e-mail"), ("c2", "Work", "2024-01-02 10:00", "e-mail"),
+            ("c2", "Resolve", "2024-01-02 13:00", "e-mail"), ("c2", "Close", "2024-01-02 13:30", "e-mail"),
+            ("c3", "Open", "2024-01-01 10:00", "phone"), ("c3", "Work", "2024-01-01 11:00", "phone")]
+    log = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp", "channel"])
+    log["time:timestamp"] = pd.to_datetime(log["time:timestamp"], utc=True)
+    log.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("engine", [None, "duckdb"])
+def test_kpis_command_figures_by_hand(tmp_path, engine):
+    log = _tiny_kpi_log(tmp_path / "log.csv")
+    res = _cli("kpis", log, "--goal", "Close", "--resolution", "Resolve", "--open-window", "1h",
+               "--out", tmp_path / "out", *(["--engine", engine] if engine else []))
+    assert res.returncode == 0, res.stderr
+    assert "3 cases" in res.stdout and "goal reached" in res.stdout and "66.7%" in res.stdout
+    # no contacts are marked (no map, no --contacts): first-contact resolution is n/a, with the reason
+    assert re.search(r"first-contact resolution +n/a: .*contact", res.stdout)
+    overall = pd.read_csv(tmp_path / "out" / "kpis.csv").iloc[0]
+    assert overall["cases"] == 3
+    assert overall["goal_rate"] == pytest.approx(2 / 3)
+    assert overall["dropped_rate"] == pytest.approx(1 / 3)
+    assert overall["open_rate"] == 0
+    assert overall["resolution_rate"] == pytest.approx(2 / 3)
+    assert overall["throughput_median_h"] == pytest.approx(2.0)
+    assert overall["throughput_mean_h"] == pytest.approx((2 + 4.5 + 1) / 3)
+    by_channel = pd.read_csv(tmp_path / "out" / "kpis-by-channel.csv").set_index("channel")
+    assert by_channel["cases"].to_dict() == {"e-mail": 1, "phone": 2}
+    assert by_channel["goal_rate"].to_dict() == {"e-mail": 1.0, "phone": 0.5}
+    by_month = pd.read_csv(tmp_path / "out" / "kpis-by-month.csv")
+    assert by_month["period"].tolist() == ["2024-01"] and by_month["cases"].tolist() == [3]
+    definitions = pd.read_csv(tmp_path / "out" / "definitions.csv").set_index("measure")
+    assert not definitions.loc["fcr", "available"]
+    assert (tmp_path / "out" / "kpi-trend.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_kpis_command_refuses_a_mapping_on_an_engine(tmp_path):
+    log = _tiny_kpi_log(tmp_path / "log.csv")
+    res = _cli("kpis", log, "--mapping", "data/samples/mappings/helpdesk.yaml", "--engine", "duckdb",
+               "--out", tmp_path / "out")
+    assert res.returncode != 0
+    assert re.search(r"--mapping is not available with --engine duckdb yet.*journeymining convert", res.stderr)

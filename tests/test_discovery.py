@@ -349,3 +349,50 @@ def test_bpmn_holds_the_activities():
         assert isinstance(bpmn, BPMN)
         tasks = {n.get_name() for n in bpmn.get_nodes() if isinstance(n, BPMN.Task)}
         assert tasks == {"A", "B", "C", "D", "X"}
+
+
+# ---------------------------------------------------------------- the log coded once in the pipeline
+def _tiny_log():
+    return pd.DataFrame({
+        "case:concept:name": ["b", "a", "b", "a", "c"],
+        "concept:name": ["Open", "Open", "Close", "Work", "Open"],
+        "time:timestamp": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 08:00", "2024-01-02 09:00",
+                                          "2024-01-01 10:00", "2024-01-03 09:00"], utc=True)})
+
+
+def test_coded_once_codes_each_log_once_and_keeps_nothing_outside():
+    from journeymining.core.eventlog import code_log, coded_once
+    from journeymining.discover.variants import variant_ids
+
+    log = _tiny_log()
+    assert code_log(log) is not code_log(log)            # outside a block: coded each time
+    with coded_once():
+        s = code_log(log)
+        assert code_log(log) is s                        # the same log object: the same coding
+        assert code_log(log.copy()) is not s             # another object: coded on its own
+        assert variant_ids(s) is variant_ids(s)
+        with pytest.raises(ValueError, match="read-only"):
+            s.acodes[0] = 1                              # a step cannot change what the next one reads
+        # b: Open, Close; a: Open, Work; c: Open (cases by first appearance)
+        assert s.case_labels.tolist() == ["b", "a", "c"]
+        assert s.activity_labels[s.acodes].tolist() == ["Open", "Close", "Open", "Work", "Open"]
+    assert code_log(log) is not s
+    code_log(log).acodes[0] = 1                          # writable again outside the block
+
+
+def test_end_activities_are_the_last_events_of_the_cases():
+    from journeymining.pipeline import end_activities
+
+    log = _tiny_log()
+    # by hand: b ends with Close, a with Work, c with Open: one case each
+    got = end_activities(log)
+    assert sorted(zip(got["last activity"], got["cases"])) == [("Close", 1), ("Open", 1), ("Work", 1)]
+    assert got["share"].tolist() == pytest.approx([1 / 3] * 3)
+    # against plain pandas on a generated log
+    from journeymining import generate_tickets
+
+    big = generate_tickets(300, random_state=3, shapes=("log",)).log
+    expected = (big.sort_values(["case:concept:name", "time:timestamp"], kind="stable")
+                .groupby("case:concept:name")["concept:name"].last().value_counts())
+    got = end_activities(big, top=100).set_index("last activity")["cases"]
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()

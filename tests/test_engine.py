@@ -368,8 +368,8 @@ def test_engine_measures_and_kpis_equal_pandas_on_samples(duck, measured_samples
 
 
 def test_windows_in_groups_of_cases_give_the_same_results(duck, measured_samples):
-    """Windows over every event (positions, first values, gaps) computed in groups of whole cases,
-    as DuckDB does for logs too large for its memory limit, change no result."""
+    """Windows over every event (positions, first values, gaps, the DFG's next event) computed in
+    groups of whole cases, as DuckDB does for logs too large for its memory limit, change no result."""
     log, s = measured_samples["helpdesk"]
     whole, cut = scan(log, duck), scan(log, duck)
     cut.bucket_events = 3000

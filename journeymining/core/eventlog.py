@@ -9,6 +9,8 @@ same permutation for attaching other columns. :class:`SortedLog` is the same ord
 per-event helpers the journey measures need (first/last event of a case, gaps, categorical codes).
 """
 
+import contextlib
+import contextvars
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -17,7 +19,47 @@ import pandas as pd
 from journeymining.core import columns as C
 from journeymining.core.errors import EventLogError, preview
 
-__all__ = ["CodedLog", "SortedLog", "HOUR_NS", "check_log", "code_log", "event_order", "sort_log"]
+__all__ = ["CodedLog", "SortedLog", "HOUR_NS", "check_log", "code_log", "coded_once", "event_order",
+           "memoized", "sort_log"]
+
+#: the memo of :func:`coded_once` (None outside such a block)
+_MEMO = contextvars.ContextVar("journeymining_coded_once", default=None)
+
+
+@contextlib.contextmanager
+def coded_once():
+    """Inside the block, :func:`code_log` codes each log object once (and :func:`memoized` keeps
+    what is derived from a coded log, e.g. its variant ids).
+
+    The pipeline (:func:`journeymining.pipeline.analyze`) runs its steps inside one such block:
+    variants, discovery, conformance, clustering and the report all read the same log, which
+    none of them modifies, so the sort and the integer coding are done once instead of once
+    per step. The memoized arrays are read-only, so a step that tried to change them in place
+    would fail loudly rather than corrupt the next step. Outside a block nothing is kept.
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def memoized(owner, name, compute):
+    """``compute()``, kept for the object ``owner`` under ``name`` inside a :func:`coded_once`
+    block (computed each time outside one). Arrays in the result are made read-only."""
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    key = (id(owner), name)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is owner:
+        return hit[1]
+    value = compute()
+    for item in (value if isinstance(value, tuple) else (value,)):
+        if isinstance(item, np.ndarray):
+            item.flags.writeable = False
+    memo[key] = (owner, value)      # the owner is held, so its id is not reused meanwhile
+    return value
 
 #: Nanoseconds in an hour (durations are int64 nanoseconds in the engine).
 HOUR_NS = 3_600_000_000_000
@@ -298,6 +340,11 @@ def code_log(log, case_id_key=C.CASE, activity_key=C.ACTIVITY, timestamp_key=C.T
     """
     check_log(log, case_id_key=case_id_key, activity_key=activity_key,
               timestamp_key=timestamp_key, verb=verb)
+    return memoized(log, ("code_log", case_id_key, activity_key, timestamp_key),
+                    lambda: _code_log(log, case_id_key, activity_key, timestamp_key, verb))
+
+
+def _code_log(log, case_id_key, activity_key, timestamp_key, verb):
     if len(log) == 0:
         raise EventLogError(
             f"{verb}: the event log is empty (0 rows). Check the filters applied before, or the "

@@ -33,7 +33,7 @@ import pandas as pd
 
 from journeymining.core.docs import fill_docstrings
 from journeymining.core import columns as C
-from journeymining.core.eventlog import CodedLog, code_log
+from journeymining.core.eventlog import CodedLog, code_log, memoized
 from journeymining.discover.arrays import group_median, to_timedelta
 
 __all__ = ["ARROW", "variant_table", "case_variants", "variant_ids", "variant_frame", "variant_log",
@@ -50,7 +50,12 @@ _HASHES = ((2147483647, 1000003), (2147483629, 911382323))
 
 def variant_ids(s: CodedLog, hashes=None):
     """Variant id of each case (by first appearance) and the example (first) case of each variant."""
-    hashes = _HASHES if hashes is None else hashes
+    if hashes is None:   # computed once per coded log inside the pipeline (core.eventlog.coded_once)
+        return memoized(s, "variant_ids", lambda: _variant_ids(s, _HASHES))
+    return _variant_ids(s, hashes)
+
+
+def _variant_ids(s, hashes):
     n = len(s.acodes)
     n_cases = len(s.starts)
     pos = np.arange(n, dtype=np.int64) - np.repeat(s.starts, s.lengths)

@@ -275,12 +275,19 @@ class EngineLog:
             import ibis
             from ibis import _
 
-            ev = self.events
             step(f"engine ({self.engine.name}): directly-follows graph")
-            base = ev.select("case", "activity", "t", "row")
-            w = ibis.window(group_by=base.case, order_by=[base.t, base.row])
-            steps = base.mutate(nxt=base.activity.lead().over(w), nt=base.t.lead().over(w))
-            edges = steps.filter(_.nxt.notnull()).mutate(d=_.nt - _.t).group_by(["activity", "nxt"]).aggregate(
+
+            def follows(events):
+                """Each event followed by another of its case: (case, activity, next activity, wait)."""
+                base = events.select("case", "activity", "t", "row")
+                w = ibis.window(group_by=base.case, order_by=[base.t, base.row])
+                pairs = base.mutate(nxt=base.activity.lead().over(w), nt=base.t.lead().over(w))
+                return pairs.filter(_.nxt.notnull()).select("case", "activity", "nxt", d=_.nt - _.t)
+
+            # the lead window in groups of whole cases when the log is larger than the limit holds
+            # (see buckets); the edges are then aggregated over all the groups' pairs at once
+            pairs = follows(self.events) if self.buckets() == 1 else self.in_buckets(follows, "jm_follows")
+            edges = pairs.group_by(["activity", "nxt"]).aggregate(
                 frequency=_.count(), cases=_.case.nunique(), mean=_.d.mean(), median=_.d.median()).to_pandas()
             variants = self.variants()
             starts, ends = {}, {}

@@ -367,6 +367,8 @@ class JourneyMap(JourneyRelations, JourneyBPMN, JourneyPlot):
         table = self.touchpoint_table().set_index("activity")
         known = set(self.activities)
         for col, source in ((C.STAGE, "stage"), (C.ACTOR, "actor"), (C.TOUCHPOINT, None)):
+            if col in out and not out[col].isna().any():
+                continue                      # nothing to fill (a mapping gave every event one)
             values = table[source].dropna() if source else None
             per = [(u if u in known else None) if source is None else values.get(u) for u in uniq]
             mapped = pd.Series(np.array(per + [None], dtype=object)[codes], index=out.index)

@@ -192,6 +192,9 @@ class JourneyRelations:
         """
         import pm4py
 
-        fp = pm4py.discover_footprints(self.to_process_tree())
+        from journeymining.core.eventlog import memoized
+
+        # the footprints once per map inside the pipeline (core.eventlog.coded_once); fresh sets each call
+        fp = memoized(self, "footprints", lambda: pm4py.discover_footprints(self.to_process_tree()))
         return {"edges": set(fp["sequence"]) | set(fp["parallel"]),
                 "start": set(fp["start_activities"]), "end": set(fp["end_activities"])}

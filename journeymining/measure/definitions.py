@@ -351,19 +351,33 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     ticket = _opt(log, ticket_key, present)
 
     def codes(*columns, extra=()):
-        """One integer coding (-1 = missing) of some columns plus extra values, by their text; the labels."""
-        names, out = {}, []
+        """One integer coding (-1 = missing) of some columns plus extra values, by their text; the labels.
+
+        The labels are in order of first appearance (column by column, then the extras); each
+        column is factorized once and its distinct texts coded together, not row by row."""
+        raw, texts = [], []
         for col in columns:
             if col is None:
-                out.append(np.full(n, -1, dtype=np.int64))
+                raw.append(None)
                 continue
             code, uniq = pd.factorize(log[col], sort=False)      # per distinct value, not per row
-            uniq = np.asarray(uniq, dtype=object).astype(str)
-            remap = np.array([names.setdefault(u, len(names)) for u in uniq.tolist()] + [-1], dtype=np.int64)
+            raw.append((code, len(uniq)))
+            texts.append(np.asarray(uniq, dtype=object).astype(str))
+        present = [i for i, x in enumerate(extra) if x is not None]
+        texts.append(np.asarray([str(extra[i]) for i in present], dtype=object))
+        joint, names = pd.factorize(np.concatenate(texts), sort=False)
+        out, at = [], 0
+        for item in raw:
+            if item is None:
+                out.append(np.full(n, -1, dtype=np.int64))
+                continue
+            code, k = item
+            remap = np.append(joint[at:at + k], -1).astype(np.int64)
+            at += k
             out.append(remap[code][order])
-        extra_codes = np.array([names.setdefault(str(x), len(names)) if x is not None else -1 for x in extra],
-                               dtype=np.int64)
-        return out, extra_codes, np.asarray(list(names), dtype=object)
+        extra_codes = np.full(len(extra), -1, dtype=np.int64)
+        extra_codes[present] = joint[at:]
+        return out, extra_codes, pd.Index(np.asarray(names, dtype=object), dtype=object)
 
     labels = [str(a) for a in act_labels]
     (team,), tp_team, team_labels = codes(group, extra=[s.touchpoint_teams.get(x) for x in labels])
@@ -406,8 +420,8 @@ def case_measures(log, settings=None, *, case_id_key=C.CASE, activity_key=C.ACTI
     rets = pd.DataFrame([(index[x], index[y], index[z]) for x, y, z in sorted(s.team_returns)
                          if x in index and y in index and z in index], columns=["x", "y", "z"], dtype=np.int64)
     lowered = {x.lower() for x in s.non_agents}
-    non_agents = pd.DataFrame({"r": np.array([i for i, p in enumerate(people) if str(p).lower() in lowered],
-                                             dtype=np.int64)})
+    non_agents = pd.DataFrame({"r": np.flatnonzero(
+        pd.Series(people.to_numpy(), dtype=object).str.lower().isin(lowered).to_numpy()).astype(np.int64)})
 
     log_end = int(ts_ns.max()) if log_end is None else int(pd.Timestamp(log_end).value)
     contacts_known = bool(contacts) or contact_key in log.columns
@@ -513,7 +527,7 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
 
     # an open case accrues time in its last stage until the log ends
     _, starts, lengths, _, _ = case_bounds(marks["case"].to_numpy())
-    last = marks.iloc[starts + lengths - 1]
+    last = marks[["case", "stage_context", "ts", "row"]].iloc[starts + lengths - 1]
     open_last = last[is_open[last["case"].to_numpy(dtype="int64")] & last["stage_context"].notna().to_numpy()]
     if len(open_last):
         add = pd.DataFrame({"case": open_last["case"].to_numpy(dtype="int64"),
@@ -526,7 +540,7 @@ def _assemble(log, s, case_labels, marks, pc, sla_parts, stage_long, window, log
     stage_long = stage_long.assign(hours=stage_long["ns"].to_numpy(dtype="float64") / _HOUR_NS).drop(columns="ns")
     stage_rules = [(i, r) for i, r in enumerate(s.sla) if r["kind"] == "stage"]
     if stage_rules and cols["stage"] is not None:
-        last_rows = marks.groupby("case")["row"].last()
+        last_rows = pd.Series(last["row"].to_numpy(), index=last["case"].to_numpy())   # case order
         extra = []
         for i, r in stage_rules:
             sub = stage_long[stage_long["stage"] == r["stage"]]
@@ -723,8 +737,8 @@ def _concat(frames):
 
 def _stage_breach_rows(marks, sub, stage, last_rows):
     """The event where a stage SLA breach shows: the case's last event in that stage context."""
-    m = marks[marks["stage_context"] == stage]
-    last_in = m.groupby("case")["row"].last()
+    sel = (marks["stage_context"] == stage).to_numpy(dtype=bool)
+    last_in = pd.Series(marks["row"].to_numpy()[sel]).groupby(marks["case"].to_numpy()[sel]).last()
     cases = sub["case"].to_numpy(dtype="int64")
     return last_in.reindex(cases).fillna(last_rows.reindex(cases)).to_numpy(dtype="int64")
 

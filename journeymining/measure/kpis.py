@@ -239,8 +239,9 @@ def aggregate(m, *, by=None, log=None, case_id_key=C.CASE):
     """KPIs of a :class:`CaseMeasures` per group (see :func:`journey_kpis`)."""
     groups, name = _case_groups(m, by, log if log is not None else pd.DataFrame(), case_id_key)
     cases = m.cases
-    labels = list(pd.unique(groups.dropna()))
-    code = pd.Series(pd.Categorical(groups.to_numpy(dtype=object), categories=labels).codes, index=cases.index)
+    codes, uniq = pd.factorize(groups.to_numpy(dtype=object), sort=False)   # groups by first appearance
+    labels = list(uniq)
+    code = pd.Series(codes, index=cases.index)
     keys = np.arange(len(labels))
     t = cases.assign(_g=code.to_numpy())
     t = t[t["_g"] >= 0]
