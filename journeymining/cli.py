@@ -261,7 +261,10 @@ def cmd_kpis(args):
     import pandas as pd
 
     from journeymining.core import columns as C
+    from journeymining.core.numbers import format_share
     from journeymining.core.progress import step
+    from journeymining.io.outputs import safe_csv
+    from journeymining.measure.kpis import KPIS
     from journeymining.pipeline import load_journey_map, read_input
     from journeymining.viz import plot_kpi_trend
 
@@ -296,8 +299,6 @@ def cmd_kpis(args):
         columns = set(log.columns)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from journeymining.io.outputs import safe_csv
-
     written = []
     overall = table(None)
     tables = {"kpis": overall, "kpis-by-month": table("M")}
@@ -311,15 +312,13 @@ def cmd_kpis(args):
     plt.close(trend)
     written.append(out / "kpi-trend.svg")
     na = overall.attrs.get("na", {})
-    from journeymining.measure.kpis import KPIS
-
     print(f"{int(overall['cases'].iloc[0]):,} cases" + (f" (engine: {args.engine})" if args.engine else ""))
     for kpi, (_, how, label) in KPIS.items():
         value = overall[kpi].iloc[0]
         if pd.isna(value):
             text = "n/a" + (f": {na[kpi]}" if kpi in na else " (no case to measure)")
         elif how in ("share", "share_gt0", "open", "dropped"):
-            text = f"{value:.1%}"
+            text = format_share(value)     # never a false 0 % or 100 %
         else:
             text = f"{value:,.2f}"
         print(f"  {label:<48} {text}")

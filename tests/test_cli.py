@@ -137,7 +137,7 @@ def test_kpis_command_figures_by_hand(tmp_path, engine):
     res = _cli("kpis", log, "--goal", "Close", "--resolution", "Resolve", "--open-window", "1h",
                "--out", tmp_path / "out", *(["--engine", engine] if engine else []))
     assert res.returncode == 0, res.stderr
-    assert "3 cases" in res.stdout and "goal reached" in res.stdout and "66.7%" in res.stdout
+    assert "3 cases" in res.stdout and "goal reached" in res.stdout and "66.7 %" in res.stdout
     # no contacts are marked (no map, no --contacts): first-contact resolution is n/a, with the reason
     assert re.search(r"first-contact resolution +n/a: .*contact", res.stdout)
     overall = pd.read_csv(tmp_path / "out" / "kpis.csv").iloc[0]

@@ -153,32 +153,27 @@ def _arrow(frame, template):
             typ = pa.float64()
         else:
             typ = pa.string()
-            array = _text_array(values)
-            if array is not None:
-                arrays.append(array)
-                fields.append(pa.field(str(col), typ))
-                continue
-            values = values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
-        arrays.append(pa.array(values.to_numpy(dtype=object) if typ == pa.string() else values.to_numpy(),
-                               type=typ, from_pandas=True))
+        arrays.append(_text_array(values) if typ == pa.string() else
+                      pa.array(values.to_numpy(), type=typ, from_pandas=True))
         fields.append(pa.field(str(col), typ))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
 def _text_array(values):
-    """``values`` as an Arrow string array without per-value work when they are text already
-    (string columns, and categoricals of text); None when some value is not text (then each
-    value is written as ``str(value)``)."""
+    """``values`` as an Arrow string array: without per-value work when they are text already
+    (string columns, and categoricals of text), else each value written as ``str(value)``;
+    missing values stay missing."""
     import pyarrow as pa
 
     try:
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            if values.cat.categories.inferred_type != "string":
-                return None
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            return pa.array(values, type=pa.string(), from_pandas=True)
+        if values.cat.categories.inferred_type == "string":
             return pa.array(values, from_pandas=True).cast(pa.string())
-        return pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
+        pass                                  # some value is not text
+    text = values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
+    return pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
 def _merge_na(parts):

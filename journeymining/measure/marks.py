@@ -101,14 +101,11 @@ def _team_changes(team, tp_team, a, is_tp, c, case_start, case_end, hops, rets, 
     hop_keys = set((hops["x"].to_numpy() * n_acts + hops["y"].to_numpy()).tolist())
     planned = (ok & (tx == tp_team[xs]) & (tx == prev_team[at]) & (ty == tp_team[ys])
                & (ty == team[at]) & np.isin(ax * n_acts + ay, list(hop_keys)))
-    same = np.zeros(len(at), dtype=bool)       # the previous team change is of the same case
-    same[1:] = c[at][1:] == c[at][:-1]
+    c_at, every = c[at], np.ones(len(at), dtype=bool)
 
     def previous(values):
         """At each team change: the value at the case's previous team change (-1 if none)."""
-        out = np.full(len(at), -1, dtype=np.int64)
-        out[1:][same[1:]] = np.asarray(values)[:-1][same[1:]]
-        return out
+        return _lag(values, every, c_at)
 
     before, prev_planned = previous(prev_team[at]), previous(planned.astype(np.int64))
     x_act, y_act = np.where(ok, ax, -1), np.where(ok, ay, -1)
